@@ -1,0 +1,364 @@
+// Package store keeps the sticker library in PostgreSQL. All SQL lives here.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/stickerbot/stickerbot/internal/fold"
+	"github.com/stickerbot/stickerbot/internal/sticker"
+	"github.com/stickerbot/stickerbot/migrations"
+)
+
+// Errors callers can test for with errors.Is.
+var (
+	ErrNotFound      = errors.New("sticker not found")
+	ErrDuplicateName = errors.New("a sticker with that name already exists")
+	ErrEmptyQuery    = errors.New("empty search query")
+	ErrQueryTooLong  = fmt.Errorf("search query longer than %d characters", sticker.MaxQueryLen)
+)
+
+// QueryTimeout bounds every statement, so a slow or unreachable database
+// gives the user an answer instead of a hung request.
+const QueryTimeout = 3 * time.Second
+
+// Store is the sticker library. Its methods are safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Open connects a pool to databaseURL with the settings search relies on.
+// It does not wait for the database: the first query does.
+func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, errors.New("open database: DATABASE_URL is not a valid PostgreSQL URL")
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	// Fuzzy matching uses the trigram operators so the GIN index serves
+	// them; these thresholds decide what counts as a match (see search.go).
+	cfg.ConnConfig.RuntimeParams["pg_trgm.similarity_threshold"] = fmt.Sprint(similarityThreshold)
+	cfg.ConnConfig.RuntimeParams["pg_trgm.word_similarity_threshold"] = fmt.Sprint(wordSimilarityThreshold)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return pool, nil
+}
+
+// Migrate applies every pending migration, under a PostgreSQL advisory
+// lock so replicas starting together don't race, and returns the names of
+// the migrations it applied.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]string, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
+		goose.WithSessionLocker(locker), goose.WithSlog(logger))
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	var applied []string
+	for _, r := range results {
+		if r.Error == nil {
+			applied = append(applied, r.Source.Path)
+		}
+	}
+	if err != nil {
+		return applied, fmt.Errorf("migrate: %w", err)
+	}
+	return applied, nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+const stickerColumns = `s.id, s.name, s.tags, coalesce(s.image_url, ''), coalesce(s.slack_file_id, ''),
+	s.added_by, s.created_at, s.updated_at, s.usage_count`
+
+func scanSticker(row pgx.Row, extra ...any) (sticker.Sticker, error) {
+	var st sticker.Sticker
+	dest := append([]any{&st.ID, &st.Name, &st.Tags, &st.ImageURL, &st.SlackFileID,
+		&st.AddedBy, &st.CreatedAt, &st.UpdatedAt, &st.UsageCount}, extra...)
+	err := row.Scan(dest...)
+	return st, err
+}
+
+// Get returns the sticker with the given id, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id int64) (sticker.Sticker, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `SELECT ` + stickerColumns + ` FROM stickers s WHERE s.id = $1`
+	st, err := scanSticker(s.pool.QueryRow(ctx, q, id))
+	if err != nil {
+		return st, fmt.Errorf("get sticker %d: %w", id, translate(err))
+	}
+	return st, nil
+}
+
+// GetByName returns the sticker whose name folds to the same term as name
+// (case, width and white space do not matter), or ErrNotFound.
+func (s *Store) GetByName(ctx context.Context, name string) (sticker.Sticker, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `SELECT ` + stickerColumns + ` FROM stickers s WHERE s.name_key = $1`
+	st, err := scanSticker(s.pool.QueryRow(ctx, q, fold.Term(name)))
+	if err != nil {
+		return st, fmt.Errorf("get sticker by name: %w", translate(err))
+	}
+	return st, nil
+}
+
+// Count returns how many stickers the library holds.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM stickers`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count stickers: %w", translate(err))
+	}
+	return n, nil
+}
+
+// dbtx is what the write helpers need, so one function serves a pool and a
+// transaction alike.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Create adds a sticker. It returns ErrDuplicateName if the name is taken,
+// or the draft's first sticker.FieldError if it breaks a rule.
+func (s *Store) Create(ctx context.Context, d sticker.Draft) (sticker.Sticker, error) {
+	d = d.Normalize()
+	if errs := d.Validate(); errs != nil {
+		return sticker.Sticker{}, fmt.Errorf("create sticker: %w", errs[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	var id int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		id, err = insertSticker(ctx, tx, d)
+		return err
+	})
+	if err != nil {
+		return sticker.Sticker{}, fmt.Errorf("create sticker: %w", translate(err))
+	}
+	return s.Get(ctx, id)
+}
+
+// Update replaces the name, tags and image of sticker id. It returns
+// ErrNotFound, ErrDuplicateName (a rename onto a taken name), or a
+// sticker.FieldError.
+func (s *Store) Update(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error) {
+	d = d.Normalize()
+	if errs := d.Validate(); errs != nil {
+		return sticker.Sticker{}, fmt.Errorf("update sticker: %w", errs[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return updateSticker(ctx, tx, id, d)
+	})
+	if err != nil {
+		return sticker.Sticker{}, fmt.Errorf("update sticker %d: %w", id, translate(err))
+	}
+	return s.Get(ctx, id)
+}
+
+// Delete removes sticker id and returns what it was. The send history
+// stays, with the sticker's name. It returns ErrNotFound if there is none.
+func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `DELETE FROM stickers s WHERE s.id = $1 RETURNING ` + stickerColumns
+	st, err := scanSticker(s.pool.QueryRow(ctx, q, id))
+	if err != nil {
+		return st, fmt.Errorf("delete sticker %d: %w", id, translate(err))
+	}
+	return st, nil
+}
+
+func insertSticker(ctx context.Context, tx dbtx, d sticker.Draft) (int64, error) {
+	const q = `INSERT INTO stickers (name, name_key, tags, image_url, slack_file_id, added_by)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6) RETURNING id`
+	var id int64
+	if err := tx.QueryRow(ctx, q, d.Name, fold.Term(d.Name), d.Tags, d.ImageURL, d.SlackFileID, d.AddedBy).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, writeTerms(ctx, tx, id, d)
+}
+
+func updateSticker(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
+	const q = `UPDATE stickers SET name = $2, name_key = $3, tags = $4,
+		image_url = nullif($5, ''), slack_file_id = nullif($6, ''), updated_at = now()
+		WHERE id = $1`
+	tag, err := tx.Exec(ctx, q, id, d.Name, fold.Term(d.Name), d.Tags, d.ImageURL, d.SlackFileID)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return writeTerms(ctx, tx, id, d)
+}
+
+// writeTerms replaces the search terms of sticker id with its name and tags.
+func writeTerms(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
+		return err
+	}
+	kinds := []int16{0}
+	terms := []string{fold.Term(d.Name)}
+	for _, t := range d.Tags {
+		kinds = append(kinds, 1)
+		terms = append(terms, fold.Term(t))
+	}
+	keys := make([]string, len(terms))
+	for i, t := range terms {
+		keys[i] = fold.Key(t)
+	}
+	const q = `INSERT INTO sticker_terms (sticker_id, kind, term, skey)
+		SELECT $1, k, t, s FROM unnest($2::smallint[], $3::text[], $4::text[]) AS u(k, t, s)
+		WHERE t <> ''
+		ON CONFLICT DO NOTHING`
+	_, err := tx.Exec(ctx, q, id, kinds, terms, keys)
+	return err
+}
+
+// RecordSend notes that user sent sticker id into channel and counts the
+// use. A sticker deleted meanwhile is not an error: the send happened.
+func (s *Store) RecordSend(ctx context.Context, id int64, user, channel string) error {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `WITH used AS (
+			UPDATE stickers SET usage_count = usage_count + 1 WHERE id = $1 RETURNING id, name
+		)
+		INSERT INTO sends (sticker_id, sticker_name, user_id, channel_id)
+		SELECT id, name, $2, $3 FROM used`
+	if _, err := s.pool.Exec(ctx, q, id, user, channel); err != nil {
+		return fmt.Errorf("record send of sticker %d: %w", id, translate(err))
+	}
+	return nil
+}
+
+// Claim records key as handled and reports whether this call was the first
+// to do so. Redelivered envelopes and events, on any connection or replica,
+// find their key taken and must not do their work again.
+func (s *Store) Claim(ctx context.Context, key string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `INSERT INTO handled_requests (key) VALUES ($1) ON CONFLICT (key) DO NOTHING`
+	tag, err := s.pool.Exec(ctx, q, key)
+	if err != nil {
+		return false, fmt.Errorf("claim request: %w", translate(err))
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ExpireClaims forgets claims older than age, which must outlast Slack's
+// last redelivery (about five minutes after the first delivery).
+func (s *Store) ExpireClaims(ctx context.Context, age time.Duration) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `DELETE FROM handled_requests WHERE handled_at < now() - make_interval(secs => $1)`
+	tag, err := s.pool.Exec(ctx, q, age.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("expire claims: %w", translate(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
+// translate maps driver errors to the package's errors, once, here.
+func translate(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "stickers_name_key_unique" {
+		return ErrDuplicateName
+	}
+	return err
+}
+
+// ImportResult counts what Import did.
+type ImportResult struct {
+	Added, Updated, Unchanged int
+}
+
+// Import adds or updates every draft in one transaction, matching existing
+// stickers by name (folded), so running it twice changes nothing the
+// second time. Either all drafts are stored or none.
+func (s *Store) Import(ctx context.Context, drafts []sticker.Draft) (ImportResult, error) {
+	for i, d := range drafts {
+		d = d.Normalize()
+		if errs := d.Validate(); errs != nil {
+			return ImportResult{}, fmt.Errorf("import row %d: %w", i, errs[0])
+		}
+		drafts[i] = d
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*QueryTimeout)
+	defer cancel()
+	var res ImportResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		res = ImportResult{}
+		for _, d := range drafts {
+			const q = `SELECT id, name, tags, coalesce(image_url, ''), coalesce(slack_file_id, '')
+				FROM stickers WHERE name_key = $1 FOR UPDATE`
+			var cur sticker.Draft
+			var id int64
+			err := tx.QueryRow(ctx, q, fold.Term(d.Name)).Scan(&id, &cur.Name, &cur.Tags, &cur.ImageURL, &cur.SlackFileID)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				if _, err := insertSticker(ctx, tx, d); err != nil {
+					return err
+				}
+				res.Added++
+			case err != nil:
+				return err
+			case cur.Name == d.Name && slices.Equal(cur.Tags, d.Tags) && cur.ImageURL == d.ImageURL && cur.SlackFileID == d.SlackFileID:
+				res.Unchanged++
+			default:
+				if err := updateSticker(ctx, tx, id, d); err != nil {
+					return err
+				}
+				res.Updated++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import: %w", translate(err))
+	}
+	return res, nil
+}
