@@ -10,9 +10,9 @@ func TestTerm(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"  Cat  ", "cat"},
 		{"Thumbs   Up", "thumbs up"},
-		{"ＣＡＴ", "cat"},          // full width
-		{"ﾈｺ", "ねこ"},             // half-width katakana → hiragana
-		{"ネコ", "ねこ"},             // katakana → hiragana
+		{"ＣＡＴ", "cat"}, // full width
+		{"ﾈｺ", "ねこ"},   // half-width katakana → hiragana
+		{"ネコ", "ねこ"},   // katakana → hiragana
 		{"\u1100\u1169\u110B\u1163\u11BC\u110B\u1175", "고양이"}, // NFD jamo from macOS
 		{"고양이", "고양이"},
 		{"猫", "猫"},

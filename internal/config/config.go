@@ -1,0 +1,181 @@
+// Package config reads the bot's settings from the environment and says,
+// in one line naming the variable, what is wrong and how to fix it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Secret is a token or password. It prints as [redacted], so a Config can
+// be logged without leaking it.
+type Secret string
+
+// String hides the secret.
+func (Secret) String() string { return "[redacted]" }
+
+// LogValue hides the secret from slog.
+func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// Reveal returns the secret itself, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Modes of delivery.
+const (
+	ModeSocket = "socket"
+	ModeHTTP   = "http"
+)
+
+// Config is the bot's configuration.
+type Config struct {
+	Mode              string // socket (default) or http
+	BotToken          Secret // xoxb-…, for Web API calls
+	AppToken          Secret // xapp-…, for Socket Mode
+	SigningSecret     Secret // HTTP mode only
+	DatabaseURL       Secret // may hold a password
+	APIURL            string // Slack Web API base, ending in /
+	Admins            []string
+	HTTPAddr          string // health, metrics (and Slack requests in HTTP mode); empty: off
+	LogLevel          slog.Level
+	LogFormat         string // text or json
+	SocketConnections int    // 1..10
+}
+
+// Vars lists every environment variable Load reads, for the docs test.
+var Vars = []string{
+	"SLACK_MODE", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DATABASE_URL",
+	"SLACK_API_URL", "STICKER_ADMINS", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SOCKET_CONNECTIONS",
+}
+
+// DefaultAPIURL is Slack's Web API.
+const DefaultAPIURL = "https://slack.com/api/"
+
+const (
+	botTokenHelp = "the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"
+	appTokenHelp = "an app-level token (xapp-…) with the connections:write scope, from your Slack app's Basic Information → App-Level Tokens"
+)
+
+// kind names what a token looks like, never what it holds.
+func kind(tok string) string {
+	for _, p := range []struct{ prefix, name string }{
+		{"xoxb-", "a bot token (xoxb-…)"}, {"xapp-", "an app-level token (xapp-…)"},
+		{"xoxp-", "a user token (xoxp-…)"}, {"xoxe", "a refresh or config token (xoxe…)"},
+	} {
+		if strings.HasPrefix(tok, p.prefix) {
+			return p.name
+		}
+	}
+	return "something that is not a Slack token"
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// The error is one line naming the variable and the fix; it never holds a
+// secret's value.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	c := Config{
+		Mode:          strings.ToLower(get("SLACK_MODE")),
+		BotToken:      Secret(get("SLACK_BOT_TOKEN")),
+		AppToken:      Secret(get("SLACK_APP_TOKEN")),
+		SigningSecret: Secret(get("SLACK_SIGNING_SECRET")),
+		DatabaseURL:   Secret(get("DATABASE_URL")),
+		APIURL:        get("SLACK_API_URL"),
+		HTTPAddr:      get("HTTP_ADDR"),
+		LogFormat:     strings.ToLower(get("LOG_FORMAT")),
+	}
+	if c.Mode == "" {
+		c.Mode = ModeSocket
+	}
+	if c.Mode != ModeSocket && c.Mode != ModeHTTP {
+		return c, fmt.Errorf("SLACK_MODE is %q: use socket (the default) or http", c.Mode)
+	}
+	bot, app := string(c.BotToken), string(c.AppToken)
+	switch {
+	case strings.HasPrefix(bot, "xapp-") && strings.HasPrefix(app, "xoxb-"):
+		return c, errors.New("SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: put the xoxb- token in SLACK_BOT_TOKEN and the xapp- token in SLACK_APP_TOKEN")
+	case bot == "":
+		return c, errors.New("SLACK_BOT_TOKEN is not set: set it to " + botTokenHelp)
+	case strings.HasPrefix(bot, "xapp-"):
+		return c, errors.New("SLACK_BOT_TOKEN holds an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN: set SLACK_BOT_TOKEN to " + botTokenHelp)
+	case !strings.HasPrefix(bot, "xoxb-"):
+		return c, fmt.Errorf("SLACK_BOT_TOKEN holds %s: set it to %s", kind(bot), botTokenHelp)
+	}
+	if c.Mode == ModeSocket {
+		switch {
+		case app == "":
+			return c, errors.New("SLACK_APP_TOKEN is not set: Socket Mode needs " + appTokenHelp)
+		case strings.HasPrefix(app, "xoxb-"):
+			return c, errors.New("SLACK_APP_TOKEN holds a bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN: set SLACK_APP_TOKEN to " + appTokenHelp)
+		case !strings.HasPrefix(app, "xapp-"):
+			return c, fmt.Errorf("SLACK_APP_TOKEN holds %s: set it to %s", kind(app), appTokenHelp)
+		}
+	}
+	if c.Mode == ModeHTTP && c.SigningSecret == "" {
+		return c, errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page")
+	}
+	if c.DatabaseURL == "" {
+		return c, errors.New("DATABASE_URL is not set: set it to a PostgreSQL URL such as postgres://stickerbot:PASSWORD@localhost:5432/stickerbot")
+	}
+	if u, err := url.Parse(string(c.DatabaseURL)); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return c, errors.New("DATABASE_URL is not a PostgreSQL URL: use the form postgres://user:password@host:5432/database")
+	}
+	if c.APIURL == "" {
+		c.APIURL = DefaultAPIURL
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return c, fmt.Errorf("SLACK_API_URL is %q: leave it unset for Slack (%s)", c.APIURL, DefaultAPIURL)
+	}
+	if !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
+	}
+	for _, a := range strings.FieldsFunc(get("STICKER_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !validUserID(a) {
+			return c, fmt.Errorf("STICKER_ADMINS holds %q, which is not a Slack user ID: list IDs like U012ABCDEF (in Slack: profile → ⋮ → Copy member ID), separated by commas", a)
+		}
+		c.Admins = append(c.Admins, a)
+	}
+	switch lv := strings.ToLower(get("LOG_LEVEL")); lv {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return c, fmt.Errorf("LOG_LEVEL is %q: use debug, info, warn or error", lv)
+	}
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "text"
+	case "text", "json":
+	default:
+		return c, fmt.Errorf("LOG_FORMAT is %q: use text or json", c.LogFormat)
+	}
+	c.SocketConnections = 2
+	if s := get("SOCKET_CONNECTIONS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 10 {
+			return c, fmt.Errorf("SOCKET_CONNECTIONS is %q: use a number from 1 to 10 (Slack allows 10 per app)", s)
+		}
+		c.SocketConnections = n
+	}
+	return c, nil
+}
+
+func validUserID(s string) bool {
+	if len(s) < 3 || len(s) > 20 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s {
+		if !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

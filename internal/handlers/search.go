@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/store"
+)
+
+func (b *Bot) slashCommand(ctx context.Context, req socketmode.Request) error {
+	var cmd slack.SlashCommand
+	if err := json.Unmarshal(req.Payload, &cmd); err != nil || cmd.UserID == "" || cmd.ResponseURL == "" {
+		return fmt.Errorf("slash command: %w", errMalformed)
+	}
+	key := "cmd:" + cmd.TriggerID
+	if cmd.TriggerID == "" {
+		key = "env:" + req.EnvelopeID
+	}
+	if !b.firstTime(ctx, key, req.EnvelopeID) {
+		return nil
+	}
+	to := replyTo{responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
+	c := parseCommand(cmd.Text)
+	switch c.Verb {
+	case "search":
+		return b.search(ctx, to, c.Arg)
+	case "add", "edit", "delete", "list":
+		return b.admin(ctx, cmd, c)
+	default: // help, unknown
+		return b.respond(ctx, to, replyNew, "How to use /sticker", noticeMessage(usageText))
+	}
+}
+
+// search shows the best match for query as a preview.
+func (b *Bot) search(ctx context.Context, to replyTo, query string) error {
+	q, err := store.ParseQuery(query)
+	switch {
+	case errors.Is(err, store.ErrEmptyQuery):
+		return b.respond(ctx, to, replyNew, "How to use /sticker", noticeMessage(usageText))
+	case errors.Is(err, store.ErrQueryTooLong):
+		b.notice(ctx, to, replyNew, msgTooLong)
+		return nil
+	case err != nil:
+		return err
+	}
+	start := time.Now()
+	m, more, err := b.store.Nth(ctx, q, 0)
+	b.obs.Searched(time.Since(start))
+	if errors.Is(err, store.ErrNotFound) {
+		b.notice(ctx, to, replyNew, noMatchText(query))
+		return nil
+	}
+	if err != nil {
+		b.notice(ctx, to, replyNew, msgUnavailable)
+		return err
+	}
+	state := buttonState{StickerID: m.ID, Pos: 0, ThreadTS: to.threadTS, Query: query}
+	return b.respond(ctx, to, replyNew, previewText(m.Sticker), previewMessage(m.Sticker, state, more, ""))
+}
+
+// next replaces the preview with the following match, or starts over from
+// the best one after the last.
+func (b *Bot) next(ctx context.Context, to replyTo, state buttonState) error {
+	q, err := store.ParseQuery(state.Query)
+	if err != nil {
+		b.notice(ctx, to, replyReplace, msgBadButton)
+		return nil
+	}
+	state.Pos++
+	note := ""
+	m, more, err := b.store.Nth(ctx, q, state.Pos)
+	if errors.Is(err, store.ErrNotFound) && state.Pos > 0 {
+		// Past the last match (or the library shrank): wrap around.
+		state.Pos, note = 0, "No more matches, back to the best one"
+		m, more, err = b.store.Nth(ctx, q, 0)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		b.notice(ctx, to, replyReplace, noMatchText(state.Query))
+		return nil
+	}
+	if err != nil {
+		b.notice(ctx, to, replyNew, msgUnavailable)
+		return err
+	}
+	state.StickerID = m.ID
+	return b.respond(ctx, to, replyReplace, previewText(m.Sticker), previewMessage(m.Sticker, state, more, note))
+}
