@@ -117,11 +117,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Mode == ModeHTTP && c.SigningSecret == "" {
 		return c, errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page")
 	}
-	if c.DatabaseURL == "" {
-		return c, errors.New("DATABASE_URL is not set: set it to a PostgreSQL URL such as postgres://stickerbot:PASSWORD@localhost:5432/stickerbot")
-	}
-	if u, err := url.Parse(string(c.DatabaseURL)); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return c, errors.New("DATABASE_URL is not a PostgreSQL URL: use the form postgres://user:password@host:5432/database")
+	var err error
+	if c.DatabaseURL, err = LoadDatabase(getenv); err != nil {
+		return c, err
 	}
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL
@@ -178,4 +176,17 @@ func validUserID(s string) bool {
 		}
 	}
 	return true
+}
+
+// LoadDatabase reads only what the database commands (migrate, import,
+// export) need, so they run without Slack tokens.
+func LoadDatabase(getenv func(string) string) (Secret, error) {
+	u := strings.TrimSpace(getenv("DATABASE_URL"))
+	if u == "" {
+		return "", errors.New("DATABASE_URL is not set: set it to a PostgreSQL URL such as postgres://stickerbot:PASSWORD@localhost:5432/stickerbot")
+	}
+	if p, err := url.Parse(u); err != nil || (p.Scheme != "postgres" && p.Scheme != "postgresql") {
+		return "", errors.New("DATABASE_URL is not a PostgreSQL URL: use the form postgres://user:password@host:5432/database")
+	}
+	return Secret(u), nil
 }

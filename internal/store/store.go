@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"time"
@@ -68,7 +69,17 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 // lock so replicas starting together don't race, and returns the names of
 // the migrations it applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]string, error) {
-	locker, err := lock.NewPostgresSessionLocker()
+	// The lock is per schema: replicas of one deployment share it, while
+	// deployments (or tests) in other schemas of the database don't wait.
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(schema))
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(lock.DefaultLockID^int64(h.Sum64()>>1)),
+		lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

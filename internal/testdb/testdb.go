@@ -104,7 +104,7 @@ func New(t testing.TB) DB {
 	q := u.Query()
 	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
-	return open(t, u.String())
+	return open(t, u.String(), true)
 }
 
 // Options shape a database made by NewDatabase.
@@ -112,6 +112,8 @@ type Options struct {
 	// Locale sets LC_COLLATE and LC_CTYPE, e.g. "C" or "C.UTF-8";
 	// empty inherits the server's.
 	Locale string
+	// Empty leaves the database without migrations.
+	Empty bool
 }
 
 // NewDatabase creates a whole database for t (from template0, with
@@ -137,7 +139,7 @@ func NewDatabase(t testing.TB, opts Options) DB {
 		t.Fatalf("testdb: parse TEST_DATABASE_URL: %v", err)
 	}
 	u.Path = "/" + name
-	db := open(t, u.String())
+	db := open(t, u.String(), !opts.Empty)
 	t.Cleanup(func() {
 		db.Pool.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -151,7 +153,7 @@ func NewDatabase(t testing.TB, opts Options) DB {
 	return db
 }
 
-func open(t testing.TB, u string) DB {
+func open(t testing.TB, u string, migrate bool) DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -160,6 +162,9 @@ func open(t testing.TB, u string) DB {
 		t.Fatalf("testdb: %v", err)
 	}
 	t.Cleanup(pool.Close)
+	if !migrate {
+		return DB{URL: u, Pool: pool}
+	}
 	if _, err := store.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatalf("testdb: %v", err)
 	}

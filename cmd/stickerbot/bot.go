@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/stickerbot/stickerbot/internal/config"
+	"github.com/stickerbot/stickerbot/internal/handlers"
+	"github.com/stickerbot/stickerbot/internal/socket"
+	"github.com/stickerbot/stickerbot/internal/store"
+)
+
+// drainTimeout bounds how long shutdown waits for in-flight work.
+const drainTimeout = 25 * time.Second
+
+// claimTTL outlasts Slack's last redelivery of an event (about five
+// minutes after the first) with room to spare.
+const claimTTL = time.Hour
+
+// runBot runs the bot until ctx is done, then shuts down in order: stop
+// taking envelopes, finish queued work, close the database.
+func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if len(applied) > 0 {
+		logger.Info("applied migrations", "migrations", applied)
+	}
+
+	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
+	bot, err := handlers.New(handlers.Config{
+		Store:  st,
+		Slack:  api,
+		Logger: logger,
+		Admins: cfg.Admins,
+	})
+	if err != nil {
+		return err
+	}
+	mgr, err := socket.New(socket.Config{
+		API:         api,
+		Dispatcher:  bot,
+		Logger:      logger,
+		Connections: cfg.SocketConnections,
+	})
+	if err != nil {
+		return err
+	}
+
+	var wg sync.WaitGroup
+	if cfg.HTTPAddr != "" {
+		srv, err := listen(cfg.HTTPAddr, healthMux(st, mgr))
+		if err != nil {
+			return err
+		}
+		logger.Info("serving health checks", "addr", srv.addr)
+		wg.Go(func() { srv.serve(ctx, logger) })
+	}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	workDone := make(chan struct{})
+	go func() { bot.Run(workCtx); close(workDone) }()
+	wg.Go(func() { expireClaims(ctx, st, logger) })
+
+	logger.Info("stickerbot running", "mode", cfg.Mode, "connections", cfg.SocketConnections, "admins", len(cfg.Admins))
+	runErr := mgr.Run(ctx)
+
+	// Socket Mode has stopped taking envelopes; let queued work finish.
+	stopWork()
+	select {
+	case <-workDone:
+	case <-time.After(drainTimeout):
+		logger.Warn("shutdown: gave up waiting for in-flight work", "after", drainTimeout.String())
+	}
+	wg.Wait()
+	if runErr != nil {
+		return runErr
+	}
+	logger.Info("stickerbot stopped")
+	return nil
+}
+
+// newSlackClient returns the Web API client: every call (apps.connections.open
+// included) goes to cfg.APIURL; rate limits, 5xx and network errors are
+// retried a bounded number of times.
+func newSlackClient(cfg config.Config, botToken, appToken string) *slack.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64 // a burst of replies reuses connections
+	retry := slack.DefaultRetryConfig()
+	retry.MaxRetries = 3
+	retry.RetryAfterDuration = 5 * time.Second
+	retry.BackoffInitial = 200 * time.Millisecond
+	retry.BackoffMax = 2 * time.Second
+	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
+	return slack.New(botToken,
+		slack.OptionAPIURL(cfg.APIURL),
+		slack.OptionAppLevelToken(appToken),
+		slack.OptionHTTPClient(&http.Client{Transport: transport, Timeout: 15 * time.Second}),
+		slack.OptionRetryConfig(retry),
+	)
+}
+
+// expireClaims forgets old redelivery claims now and then.
+func expireClaims(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.ExpireClaims(ctx, claimTTL); err != nil {
+				logger.Warn("cannot expire old claims", "err", err)
+			} else if n > 0 {
+				logger.Debug("expired old claims", "count", n)
+			}
+		}
+	}
+}
+
+// healthMux serves /healthz (the process is alive) and /readyz (the
+// database answers and at least one Socket Mode connection is up).
+func healthMux(st *store.Store, mgr *socket.Manager) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		if mgr.Connected() == 0 {
+			http.Error(w, "no Socket Mode connection", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+type server struct {
+	ln   net.Listener
+	srv  *http.Server
+	addr string
+}
+
+func listen(addr string, h http.Handler) (*server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", addr, err)
+	}
+	return &server{ln: ln, addr: ln.Addr().String(), srv: &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+	}}, nil
+}
+
+// serve runs until ctx is done, then shuts down with a fresh timeout.
+func (s *server) serve(ctx context.Context, logger *slog.Logger) {
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.srv.Shutdown(sctx)
+	}()
+	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("HTTP server failed", "err", err)
+	}
+}

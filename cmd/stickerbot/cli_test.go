@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stickerbot/stickerbot/internal/testdb"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"stickerbot"}, args...), envOf(env), &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestHelp(t *testing.T) {
+	out, err := runCLI(t, nil, "-h")
+	if err != nil || !strings.Contains(out, "stickerbot import FILE") || !strings.Contains(out, "stickerbot migrate") {
+		t.Fatalf("help: %v\n%s", err, out)
+	}
+	_, err = runCLI(t, nil, "frobnicate")
+	var ue usageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("unknown command: %v", err)
+	}
+}
+
+func TestConfigMistakeIsOneLine(t *testing.T) {
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": "xapp-1-A1-secret",
+		"SLACK_APP_TOKEN": "xapp-1-A1-secret",
+		"DATABASE_URL":    "postgres://x@127.0.0.1:1/x",
+	}
+	_, err := runCLI(t, env)
+	var ue usageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("want a usage error, got %v", err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "SLACK_BOT_TOKEN") || strings.Contains(msg, "secret") {
+		t.Fatalf("message %q", msg)
+	}
+}
+
+func TestMigrateAndImport(t *testing.T) {
+	t.Parallel()
+	db := testdb.NewDatabase(t, testdb.Options{Empty: true})
+	env := map[string]string{"DATABASE_URL": db.URL}
+	out, err := runCLI(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "applied 00001_stickers.sql") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("second migrate: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, env, "import", "../../examples/stickers.json")
+	if err != nil || !strings.Contains(out, "32 added, 0 updated, 0 unchanged") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, env, "import", "../../examples/stickers.json")
+	if err != nil || !strings.Contains(out, "0 added, 0 updated, 32 unchanged") {
+		t.Fatalf("re-import: %v\n%s", err, out)
+	}
+}
+
+func TestImportRejectsBadRows(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	bad := `[
+	  {"name": "", "tags": ["x"], "image_url": "https://x.example/a.png"},
+	  {"name": "ok", "tags": [], "image_url": "http://x.example/a.png"},
+	  {"name": "` + strings.Repeat("n", 81) + `", "tags": [], "image_url": "https://x.example/a.png"},
+	  {"name": "Cat", "tags": ["` + strings.Repeat("t", 51) + `"], "image_url": "https://x.example/c.png"},
+	  {"name": "cat", "tags": [], "image_url": "https://x.example/c.png"},
+	  {"name": "nourl", "tags": []}
+	]`
+	path := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runCLI(t, map[string]string{"DATABASE_URL": db.URL}, "import", path)
+	if err == nil {
+		t.Fatal("bad file imported")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"row 0: name: is empty",
+		"row 1: image_url: must be an https:// URL",
+		"row 2: name: is 81 characters",
+		"row 3: tags: tag",
+		"row 4: name: \"cat\" repeats the name of row 3",
+		"row 5: image_url: is missing",
+		"nothing was imported",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM stickers").Scan(&n); err != nil || n != 0 {
+		t.Errorf("stickers after a failed import: %d %v", n, err)
+	}
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/stickerbot/stickerbot/internal/config"
+	"github.com/stickerbot/stickerbot/internal/sticker"
+	"github.com/stickerbot/stickerbot/internal/store"
+)
+
+// usageError is a mistake in the command line or the configuration; main
+// exits with status 2 for it.
+type usageError struct{ error }
+
+const usage = `stickerbot: a Slack sticker-search bot.
+
+Usage:
+  stickerbot [run]          apply migrations, then run the bot
+  stickerbot migrate        apply database migrations and list them
+  stickerbot import FILE    add or update stickers from a JSON file
+  stickerbot export FILE    write the library as a JSON file import reads back ("-" for stdout)
+  stickerbot help           show this help
+
+Configuration comes from the environment, or a .env file in the working
+directory; see .env.example.
+`
+
+// run is the whole program, with its dependencies passed in so tests can
+// run it as it runs in production.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "run"
+	if len(args) > 1 {
+		cmd = args[1]
+	}
+	rest := args[min(len(args), 2):]
+	switch cmd {
+	case "run":
+		if len(rest) != 0 {
+			return usageError{errors.New("run takes no arguments")}
+		}
+		cfg, err := config.Load(getenv)
+		if err != nil {
+			return usageError{err}
+		}
+		return runBot(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	case "migrate", "import", "export":
+		dbURL, err := config.LoadDatabase(getenv)
+		if err != nil {
+			return usageError{err}
+		}
+		logger := newLogger(stderr, slog.LevelWarn, getenv("LOG_FORMAT"))
+		switch cmd {
+		case "migrate":
+			if len(rest) != 0 {
+				return usageError{errors.New("migrate takes no arguments")}
+			}
+			return migrate(ctx, dbURL, logger, stdout)
+		case "import":
+			if len(rest) != 1 {
+				return usageError{errors.New("usage: stickerbot import FILE")}
+			}
+			return importFile(ctx, dbURL, logger, rest[0], stdout)
+		default:
+			if len(rest) != 1 {
+				return usageError{errors.New("usage: stickerbot export FILE")}
+			}
+			return exportFile(ctx, dbURL, logger, rest[0], stdout)
+		}
+	case "help", "-h", "-help", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	default:
+		return usageError{fmt.Errorf("unknown command %q; run \"stickerbot help\"", cmd)}
+	}
+}
+
+// openStore connects, waits for the database and applies migrations.
+func openStore(ctx context.Context, dbURL config.Secret, logger *slog.Logger) (*store.Store, func(), []string, error) {
+	pool, err := store.Open(ctx, dbURL.Reveal())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := waitForDatabase(ctx, func(ctx context.Context) error { return pool.Ping(ctx) }, logger); err != nil {
+		pool.Close()
+		return nil, nil, nil, err
+	}
+	applied, err := store.Migrate(ctx, pool, logger)
+	if err != nil {
+		pool.Close()
+		return nil, nil, nil, err
+	}
+	return store.New(pool), pool.Close, applied, nil
+}
+
+// waitForDatabase retries ping with backoff until the database answers, so
+// the bot started beside its database (docker compose) waits instead of
+// crash-looping.
+func waitForDatabase(ctx context.Context, ping func(context.Context) error, logger *slog.Logger) error {
+	delay := 500 * time.Millisecond
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		logger.Warn("database not reachable yet, retrying", "in", delay.String(), "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for database: %w", err)
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+func migrate(ctx context.Context, dbURL config.Secret, logger *slog.Logger, stdout io.Writer) error {
+	_, closeStore, applied, err := openStore(ctx, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "database is up to date; no migrations to apply")
+	}
+	for _, m := range applied {
+		fmt.Fprintln(stdout, "applied", m)
+	}
+	return nil
+}
+
+func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	drafts, err := sticker.ReadFile(f, "import")
+	var fe sticker.FileErrors
+	if errors.As(err, &fe) {
+		return fmt.Errorf("import: %s has %d problem(s); nothing was imported:\n%w", path, len(fe), err)
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	st, closeStore, _, err := openStore(ctx, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	res, err := st.Import(ctx, drafts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %s: %d added, %d updated, %d unchanged\n", path, res.Added, res.Updated, res.Unchanged)
+	return nil
+}
+
+func exportFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdout io.Writer) error {
+	return errors.New("export: not implemented yet")
+}
+
+// tokenPattern matches Slack tokens wherever they might hide in a log line
+// (an error text from a library, a URL): they are replaced, never printed.
+var tokenPattern = regexp.MustCompile(`xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+`)
+
+// newLogger logs text, or JSON with format "json", and scrubs tokens from
+// every string and error it is given.
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Value.Kind() {
+			case slog.KindString:
+				if s := a.Value.String(); tokenPattern.MatchString(s) {
+					a.Value = slog.StringValue(tokenPattern.ReplaceAllString(s, "[redacted]"))
+				}
+			case slog.KindAny:
+				if err, ok := a.Value.Any().(error); ok {
+					a.Value = slog.StringValue(tokenPattern.ReplaceAllString(err.Error(), "[redacted]"))
+				}
+			}
+			return a
+		},
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
