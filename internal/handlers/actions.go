@@ -75,13 +75,16 @@ func (b *Bot) send(ctx context.Context, to replyTo, state buttonState) error {
 	}
 	path := "chat.postMessage"
 	_, _, err = b.slack.PostMessageContext(ctx, to.channel, opts...)
+	explain := err
 	if code := slackError(err); code == "not_in_channel" || code == "channel_not_found" {
 		path = "response_url"
 		_, _, err = b.slack.PostMessageContext(ctx, to.channel,
 			append(opts, slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeInChannel))...)
 	}
 	if err != nil {
-		b.notice(ctx, to, replyNew, sendFailedText(err))
+		// When both paths fail, the channel's own error says more than
+		// the response_url's.
+		b.notice(ctx, to, replyNew, sendFailedText(explain))
 		return fmt.Errorf("send sticker %d via %s: %w", st.ID, path, err)
 	}
 	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path)

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/sticker"
+	"github.com/stickerbot/stickerbot/internal/store"
+	"github.com/stickerbot/stickerbot/internal/testdb"
+)
+
+// syncBuffer collects the bot's logs from its goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness is the real bot (run) against a fake Slack and a real database.
+type harness struct {
+	fs    *fakeslack.Server
+	db    testdb.DB
+	store *store.Store
+	logs  *syncBuffer
+	ctx   context.Context
+}
+
+func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *harness {
+	t.Helper()
+	fs := fakeslack.New(t, opts...)
+	db := testdb.New(t)
+	st := store.New(db.Pool)
+	f, err := os.Open("../../examples/stickers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafts, err := sticker.ReadFile(f, "import")
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Import(context.Background(), drafts); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"SLACK_BOT_TOKEN": fs.BotToken(),
+		"SLACK_APP_TOKEN": fs.AppToken(),
+		"SLACK_API_URL":   fs.APIURL(),
+		"DATABASE_URL":    db.URL,
+		"STICKER_ADMINS":  "UADMIN",
+		"LOG_LEVEL":       "debug",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"stickerbot"}, envOf(vars), &bytes.Buffer{}, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the bot did not stop within 30s of SIGTERM")
+		}
+		out := logs.String()
+		for _, tok := range []string{fs.BotToken(), fs.AppToken()} {
+			if strings.Contains(out, tok) {
+				t.Errorf("a token is in the logs")
+			}
+		}
+		for _, v := range fs.Violations() {
+			t.Errorf("fake Slack saw a protocol violation: %+v", v)
+		}
+		if t.Failed() {
+			t.Logf("bot logs:\n%s", out)
+		}
+	})
+	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(tcancel)
+	fs.WaitConnections(tctx, 2)
+	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx}
+}
+
+func (h *harness) command(user, channel, text string) fakeslack.Delivery {
+	d := h.fs.SlashCommand(h.ctx, fakeslack.Command{User: user, Channel: channel, Command: "/sticker", Text: text})
+	if d.Err != nil {
+		panic(d.Err)
+	}
+	return d
+}
+
+// blocks decodes a message's blocks loosely, for assertions.
+func blocks(t *testing.T, raw json.RawMessage) []map[string]any {
+	t.Helper()
+	var bs []map[string]any
+	if err := json.Unmarshal(raw, &bs); err != nil {
+		t.Fatalf("blocks %s: %v", raw, err)
+	}
+	return bs
+}
+
+func imageURL(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	for _, b := range blocks(t, raw) {
+		if b["type"] == "image" {
+			s, _ := b["image_url"].(string)
+			return s
+		}
+	}
+	t.Fatalf("no image block in %s", raw)
+	return ""
+}
+
+func buttons(t *testing.T, raw json.RawMessage) []string {
+	t.Helper()
+	var ids []string
+	for _, b := range blocks(t, raw) {
+		if b["type"] != "actions" {
+			continue
+		}
+		for _, e := range b["elements"].([]any) {
+			ids = append(ids, e.(map[string]any)["action_id"].(string))
+		}
+	}
+	return ids
+}
+
+func usesOf(t *testing.T, h *harness, name string) int64 {
+	t.Helper()
+	st, err := h.store.GetByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.UsageCount
+}
+
+func TestSearchNextSend(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	d := h.command("U1", "C1", "search happy")
+	ack := h.fs.WaitAck(h.ctx, d.EnvelopeID)
+	if len(ack.Payload) != 0 && string(ack.Payload) != "null" && string(ack.Payload) != "{}" {
+		t.Errorf("slash command acked with %s; the preview goes through the response_url", ack.Payload)
+	}
+	preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+	if preview.ResponseType == "in_channel" || !preview.Message.Ephemeral {
+		t.Fatalf("preview is not ephemeral: %+v", preview)
+	}
+	if got := buttons(t, preview.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_cancel" {
+		t.Fatalf("buttons %v", got)
+	}
+	first := imageURL(t, preview.Blocks)
+
+	next := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_next"})
+	replaced := h.fs.WaitResponse(h.ctx, next.ResponseURL)
+	if !replaced.ReplaceOriginal {
+		t.Fatalf("Next did not replace the preview: %+v", replaced)
+	}
+	second := imageURL(t, replaced.Blocks)
+	if second == first {
+		t.Fatalf("Next showed the same sticker %s", second)
+	}
+
+	send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: replaced.Message, ActionID: "sticker_send"})
+	posted := h.fs.WaitMessage(h.ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral })
+	if posted.Source != "chat.postMessage" || imageURL(t, posted.Blocks) != second {
+		t.Fatalf("posted %+v", posted)
+	}
+	if !strings.Contains(strings.Join(posted.MrkdwnTexts(), " "), "<@U1>") {
+		t.Errorf("the posted sticker doesn't say who sent it: %v", posted.MrkdwnTexts())
+	}
+	del := h.fs.WaitResponse(h.ctx, send.ResponseURL)
+	if !del.DeleteOriginal {
+		t.Errorf("the preview was not removed: %+v", del)
+	}
+	h.fs.WaitUntil(h.ctx, "usage counted", func() bool { return usesOf(t, h, "sweat smile")+usesOf(t, h, "laughing") == 1 })
+	if n := len(h.fs.Calls("chat.postMessage")); n != 1 {
+		t.Errorf("%d chat.postMessage calls, want 1", n)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	d := h.command("U1", "C1", "cat")
+	preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+	if got := imageURL(t, preview.Blocks); !strings.HasSuffix(got, "1f431.png") {
+		t.Fatalf("/sticker cat showed %s", got)
+	}
+	c := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_cancel"})
+	if r := h.fs.WaitResponse(h.ctx, c.ResponseURL); !r.DeleteOriginal {
+		t.Fatalf("cancel: %+v", r)
+	}
+	if len(h.fs.Calls("chat.postMessage")) != 0 {
+		t.Fatal("cancel posted something")
+	}
+}
+
+func TestNoMatchHelpAndUnknown(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	cases := []struct{ text, want string }{
+		{"search xyzzyplugh", "No sticker matches"},
+		{"", "/sticker search"},
+		{"help", "/sticker search"},
+		{"serach cat", "/sticker search"},
+		{"--verbose", "/sticker search"},
+	}
+	for _, c := range cases {
+		d := h.command("U1", "C1", c.text)
+		r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+		if text := strings.Join(r.Message.MrkdwnTexts(), " "); !strings.Contains(text, c.want) {
+			t.Errorf("/sticker %s answered %q, want %q", c.text, text, c.want)
+		}
+	}
+}
+
+func TestEscaping(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	// Slack sends user text HTML-encoded.
+	for _, q := range []string{"&lt;!channel&gt; cat", "&lt;https://evil.example|click&gt;", "&lt;!here&gt;"} {
+		d := h.command("U1", "C1", q)
+		r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+		for _, text := range r.Message.MrkdwnTexts() {
+			if fakeslack.HasUnescapedSpecial(text) {
+				t.Errorf("query %q came back unescaped: %q", q, text)
+			}
+		}
+	}
+}
+
+func TestMention(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	ev := h.fs.Event(h.ctx, map[string]any{
+		"type": "app_mention", "user": "U1", "text": "<@" + fakeslack.BotUserID + "> 고양이",
+		"ts": "1700000000.000100", "channel": "C1", "event_ts": "1700000000.000100",
+	})
+	h.fs.WaitAck(h.ctx, ev.EnvelopeID)
+	call := h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c fakeslack.Call) bool { return c.Error == "" })
+	if call.Params["user"] != "U1" || call.Params["channel"] != "C1" || !strings.HasSuffix(imageURL(t, call.Blocks()), "1f431.png") {
+		t.Fatalf("mention preview: %+v", call.Params)
+	}
+	// Slack redelivers; the bot must not preview twice.
+	re := h.fs.Redeliver(h.ctx, ev.EnvelopeID, fakeslack.WithRetry(1, "timeout"))
+	h.fs.WaitAck(h.ctx, re.EnvelopeID)
+	again := h.fs.Event(h.ctx, map[string]any{"type": "app_mention", "user": "U2", "text": "<@" + fakeslack.BotUserID + "> dog", "channel": "C1", "ts": "1700000000.000200"})
+	h.fs.WaitAck(h.ctx, again.EnvelopeID)
+	h.fs.WaitUntil(h.ctx, "second mention answered", func() bool { return len(h.fs.Calls("chat.postEphemeral")) >= 2 })
+	time.Sleep(200 * time.Millisecond) // a duplicate, if any, has had time to arrive
+	if n := len(h.fs.Calls("chat.postEphemeral")); n != 2 {
+		t.Fatalf("%d ephemeral previews, want 2 (one per mention, none for the redelivery)", n)
+	}
+}
+
+func TestSendFallsBackToResponseURL(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	d := h.command("U1", "C2", "cat") // C2: the bot is not a member
+	preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+	send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+	h.fs.WaitCall(h.ctx, "chat.postMessage", func(c fakeslack.Call) bool { return c.Error == "not_in_channel" })
+	posted := h.fs.WaitMessage(h.ctx, "C2", func(m fakeslack.Message) bool { return !m.Ephemeral })
+	if posted.Source != fakeslack.MethodResponseURL || !strings.HasSuffix(imageURL(t, posted.Blocks), "1f431.png") {
+		t.Fatalf("fallback post: %+v", posted)
+	}
+	h.fs.WaitResponseN(h.ctx, send.ResponseURL, 2) // the in_channel post, then the preview's removal
+	h.fs.WaitUntil(h.ctx, "usage counted", func() bool { return usesOf(t, h, "cat") == 1 })
+}
+
+func TestSendFailuresAreExplained(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	cases := []struct {
+		name    string
+		channel string
+		fail    func()
+		want    string
+	}{
+		{"channel_not_found on both paths", "G1", func() {
+			h.fs.FailNext(fakeslack.MethodResponseURL, 1, fakeslack.Failure{Error: "channel_not_found"})
+		}, "can't post in this conversation"},
+		{"ratelimited", "C1", func() {
+			h.fs.FailNext("chat.postMessage", 4, fakeslack.Failure{Status: 429, RetryAfter: time.Second})
+		}, "slow down"},
+		{"server error", "C1", func() {
+			h.fs.FailNext("chat.postMessage", 4, fakeslack.Failure{Status: 500})
+		}, "try again"},
+	}
+	for _, c := range cases {
+		d := h.command("U1", c.channel, "dog")
+		preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+		c.fail()
+		send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+		var got []string
+		h.fs.WaitUntil(h.ctx, c.name+": user told", func() bool {
+			got = nil
+			for _, p := range h.fs.ResponsePosts() {
+				if p.URL == send.ResponseURL && p.Status == 200 {
+					got = append(got, p.Text)
+				}
+			}
+			return len(got) > 0
+		})
+		if !strings.Contains(strings.Join(got, " "), c.want) {
+			t.Errorf("%s: user was told %q, want %q", c.name, got, c.want)
+		}
+	}
+	if n := usesOf(t, h, "dog"); n != 0 {
+		t.Errorf("failed sends counted: %d", n)
+	}
+}
