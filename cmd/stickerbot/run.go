@@ -163,10 +163,6 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 	return nil
 }
 
-func exportFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdout io.Writer) error {
-	return errors.New("export: not implemented yet")
-}
-
 // tokenPattern matches Slack tokens wherever they might hide in a log line
 // (an error text from a library, a URL): they are replaced, never printed.
 var tokenPattern = regexp.MustCompile(`xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+`)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 )
 
 // admin handles the library commands (add, edit, delete, list).
@@ -21,5 +22,12 @@ func (b *Bot) admin(ctx context.Context, cmd slack.SlashCommand, c command) erro
 // adminAction handles buttons other than the preview's.
 func (b *Bot) adminAction(ctx context.Context, ic slack.InteractionCallback, action *slack.BlockAction) error {
 	b.log.Warn("unknown action", "user", ic.User.ID, "action_id", action.ActionID)
+	return nil
+}
+
+// viewSubmission validates a submitted modal and returns the ack payload
+// (nil closes the modal; field errors keep it open).
+func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
+	b.log.Warn("unexpected view submission", "envelope_id", req.EnvelopeID)
 	return nil
 }

@@ -37,6 +37,11 @@ func (b *Bot) Envelope(ctx context.Context, req *socketmode.Request) any {
 		b.log.Info("ignoring envelope", "envelope_id", req.EnvelopeID, "type", req.Type)
 		return nil
 	}
+	if req.Type == TypeInteractive && isViewSubmission(req.Payload) {
+		// A modal's field errors can only travel in the ack, so a
+		// submission is validated before it is acknowledged, within ctx.
+		return b.viewSubmission(ctx, req)
+	}
 	select {
 	case b.queue <- job{req: *req, received: time.Now()}:
 		return nil
@@ -161,3 +166,11 @@ func (b *Bot) replyTarget(req socketmode.Request) (replyTo, bool) {
 }
 
 var errMalformed = errors.New("malformed payload")
+
+// isViewSubmission peeks at an interactive payload's type.
+func isViewSubmission(payload []byte) bool {
+	var head struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(payload, &head) == nil && head.Type == string(slack.InteractionTypeViewSubmission)
+}
