@@ -37,21 +37,39 @@ CREATE TABLE stickers (
     CONSTRAINT stickers_usage_count_not_negative CHECK (usage_count >= 0)
 );
 
--- sticker_terms holds one row per name and per tag, folded by Go:
--- term for exact and prefix matches (byte order under the C collation, so
--- ranges behave the same in every locale), skey (ASCII) for trigram matches.
+-- sticker_terms holds one row per name and per tag, folded by Go, for
+-- exact and prefix matches: byte order under the C collation, so ranges
+-- behave the same in every locale.
 CREATE TABLE sticker_terms (
     sticker_id bigint NOT NULL REFERENCES stickers (id) ON DELETE CASCADE,
     kind       smallint NOT NULL,
     term       text COLLATE "C" NOT NULL,
-    skey       text NOT NULL,
     PRIMARY KEY (sticker_id, kind, term),
     CONSTRAINT sticker_terms_kind CHECK (kind IN (0, 1)), -- 0 name, 1 tag
-    CONSTRAINT sticker_terms_term_not_empty CHECK (term <> ''),
-    CONSTRAINT sticker_terms_skey_ascii CHECK (skey ~ '^[a-z0-9 ]*$')
+    CONSTRAINT sticker_terms_term_not_empty CHECK (term <> '')
 );
 CREATE INDEX sticker_terms_term ON sticker_terms (term, kind);
-CREATE INDEX sticker_terms_skey_trgm ON sticker_terms USING gin (skey gin_trgm_ops);
+
+-- Fuzzy matching compares query words with search_keys, the dictionary of
+-- distinct words (ASCII keys, see package fold) in names and tags. Words
+-- repeat across stickers, so the dictionary stays far smaller than the
+-- library and a trigram lookup in it stays fast; sticker_keys then maps
+-- the words found to stickers. Keys no sticker uses any more are pruned
+-- by the bot now and then (touched_at keeps a key in use from being
+-- pruned while a write re-adds it).
+CREATE TABLE search_keys (
+    key        text COLLATE "C" PRIMARY KEY,
+    touched_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT search_keys_ascii CHECK (key ~ '^[a-z0-9]+$')
+);
+CREATE INDEX search_keys_trgm ON search_keys USING gin (key gin_trgm_ops);
+
+CREATE TABLE sticker_keys (
+    key        text COLLATE "C" NOT NULL,
+    sticker_id bigint NOT NULL REFERENCES stickers (id) ON DELETE CASCADE,
+    PRIMARY KEY (key, sticker_id)
+);
+CREATE INDEX sticker_keys_sticker_id ON sticker_keys (sticker_id);
 
 -- sends keeps its history when a sticker is deleted: the name stays.
 CREATE TABLE sends (
@@ -76,6 +94,8 @@ CREATE INDEX handled_requests_handled_at ON handled_requests (handled_at);
 -- +goose Down
 DROP TABLE handled_requests;
 DROP TABLE sends;
+DROP TABLE sticker_keys;
+DROP TABLE search_keys;
 DROP TABLE sticker_terms;
 DROP TABLE stickers;
 DROP FUNCTION tags_valid(text[]);

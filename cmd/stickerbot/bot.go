@@ -70,7 +70,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	workDone := make(chan struct{})
 	go func() { bot.Run(workCtx); close(workDone) }()
-	wg.Go(func() { expireClaims(ctx, st, logger) })
+	wg.Go(func() { janitor(ctx, st, logger) })
 
 	logger.Info("stickerbot running", "mode", cfg.Mode, "connections", cfg.SocketConnections, "admins", len(cfg.Admins))
 	runErr := mgr.Run(ctx)
@@ -110,8 +110,8 @@ func newSlackClient(cfg config.Config, botToken, appToken string) *slack.Client 
 	)
 }
 
-// expireClaims forgets old redelivery claims now and then.
-func expireClaims(ctx context.Context, st *store.Store, logger *slog.Logger) {
+// janitor forgets old redelivery claims and unused search words now and then.
+func janitor(ctx context.Context, st *store.Store, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -123,6 +123,11 @@ func expireClaims(ctx context.Context, st *store.Store, logger *slog.Logger) {
 				logger.Warn("cannot expire old claims", "err", err)
 			} else if n > 0 {
 				logger.Debug("expired old claims", "count", n)
+			}
+			if n, err := st.PruneKeys(ctx); err != nil {
+				logger.Warn("cannot prune search words", "err", err)
+			} else if n > 0 {
+				logger.Debug("pruned unused search words", "count", n)
 			}
 		}
 	}

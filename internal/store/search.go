@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -22,12 +23,14 @@ const (
 	RankFuzzy
 )
 
-// Trigram thresholds, set per connection by Open. A sticker is a fuzzy
-// match when the whole query is similar enough to one of its terms, or the
-// query is similar enough to part of one ("dance" in "happy dance").
+// Trigram thresholds, set per connection by Open: a dictionary word is
+// near a query word when their similarity reaches similarityThreshold.
+// minFuzzyScore is the least average similarity, over the query's words,
+// that makes a sticker a fuzzy match.
 const (
 	similarityThreshold     = 0.3
-	wordSimilarityThreshold = 0.5
+	wordSimilarityThreshold = 0.6 // pg_trgm's default; unused by search
+	minFuzzyScore           = 0.3
 )
 
 // Match is a search result.
@@ -39,22 +42,29 @@ type Match struct {
 
 // Query is a search query, folded and checked.
 type Query struct {
-	term string // folded: exact and prefix matches compare against it
-	key  string // ASCII: fuzzy matches compare against it
+	term  string   // folded: exact and prefix matches compare against it
+	words []string // ASCII words of the key, then their concatenation if several
+	n     int      // how many of words are the query's own words
 }
 
 // ParseQuery folds q for searching. It returns ErrEmptyQuery for a query
 // with nothing to search for and ErrQueryTooLong past sticker.MaxQueryLen
 // characters.
-func ParseQuery(q string) (Query, error) {
-	term := fold.Term(q)
+func ParseQuery(text string) (Query, error) {
+	term := fold.Term(text)
 	switch {
 	case term == "":
 		return Query{}, ErrEmptyQuery
 	case utf8.RuneCountInString(term) > sticker.MaxQueryLen:
 		return Query{}, ErrQueryTooLong
 	}
-	return Query{term: term, key: fold.Key(term)}, nil
+	q := Query{term: term, words: strings.Fields(fold.Key(term))}
+	q.n = len(q.words)
+	if q.n > 1 {
+		// "thumbs up" should find "thumbsup" too.
+		q.words = append(q.words, strings.Join(q.words, ""))
+	}
+	return q, nil
 }
 
 // String returns the folded query.
@@ -81,21 +91,47 @@ const (
 		ORDER BY m.rank, s.usage_count DESC, s.name_key, s.id
 		OFFSET $3 LIMIT $4`
 
-	// searchFuzzy ranks every tier at once. The operator forms (% and <%)
-	// let the GIN trigram index find candidates; the functions score them.
+	// searchFuzzy ranks every tier at once. Each query word finds its
+	// nearest dictionary words through the trigram index ("near"); a
+	// sticker scores the average, over the query's words, of its best
+	// match for each, or the match of the words run together when better.
 	searchFuzzy = `
-		SELECT ` + stickerColumns + `, m.rank, m.score
-		FROM (
-			SELECT sticker_id,
-				min(CASE WHEN term = $1 THEN kind WHEN term >= $1 AND term < $2 THEN 2 ELSE 3 END) AS rank,
-				max(greatest(similarity(skey, $3), word_similarity($3, skey))) AS score
-			FROM sticker_terms
-			WHERE (term >= $1 AND term < $2) OR skey % $3 OR $3 <% skey
+		WITH words AS (
+			SELECT w, i FROM unnest($3::text[]) WITH ORDINALITY AS t(w, i)
+		), near AS (
+			SELECT words.i, k.key, k.score
+			FROM words CROSS JOIN LATERAL (
+				SELECT key, similarity(key, words.w) AS score
+				FROM search_keys
+				WHERE key % words.w
+				ORDER BY score DESC, key
+				LIMIT 20
+			) k
+		), per_word AS (
+			SELECT sk.sticker_id, near.i, max(near.score) AS score
+			FROM near JOIN sticker_keys sk ON sk.key = near.key
+			GROUP BY sk.sticker_id, near.i
+		), fuzzy AS (
+			SELECT sticker_id, greatest(
+				coalesce(sum(score) FILTER (WHERE i <= $4), 0) / $4,
+				coalesce(max(score) FILTER (WHERE i > $4), 0)) AS score
+			FROM per_word
 			GROUP BY sticker_id
-		) m
-		JOIN stickers s ON s.id = m.sticker_id
+		), cheap AS (
+			SELECT sticker_id, min(CASE WHEN term = $1 THEN kind ELSE 2 END) AS rank
+			FROM sticker_terms
+			WHERE term >= $1 AND term < $2
+			GROUP BY sticker_id
+		), m AS (
+			SELECT coalesce(c.sticker_id, f.sticker_id) AS sticker_id,
+				coalesce(c.rank, 3) AS rank, coalesce(f.score, 1) AS score
+			FROM cheap c FULL JOIN fuzzy f ON f.sticker_id = c.sticker_id
+			WHERE c.rank IS NOT NULL OR f.score >= $5
+		)
+		SELECT ` + stickerColumns + `, m.rank, m.score
+		FROM m JOIN stickers s ON s.id = m.sticker_id
 		ORDER BY m.rank, CASE WHEN m.rank = 3 THEN m.score END DESC, s.usage_count DESC, s.name_key, s.id
-		OFFSET $4 LIMIT $5`
+		OFFSET $6 LIMIT $7`
 )
 
 // Search returns up to limit matches for q, best first, skipping the first
@@ -115,10 +151,10 @@ func (s *Store) Search(ctx context.Context, q Query, offset, limit int) ([]Match
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", q.term, err)
 	}
-	if len(matches) == limit || q.key == "" {
+	if len(matches) == limit || q.n == 0 {
 		return matches, nil
 	}
-	matches, err = s.collect(ctx, searchFuzzy, q.term, end, q.key, offset, limit)
+	matches, err = s.collect(ctx, searchFuzzy, q.term, end, q.words, q.n, minFuzzyScore, offset, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", q.term, err)
 	}

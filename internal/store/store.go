@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -244,9 +245,13 @@ func updateSticker(ctx context.Context, tx dbtx, id int64, d sticker.Draft) erro
 	return writeTerms(ctx, tx, id, d)
 }
 
-// writeTerms replaces the search terms of sticker id with its name and tags.
+// writeTerms replaces the search terms and words of sticker id with those
+// of its name and tags.
 func writeTerms(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sticker_keys WHERE sticker_id = $1`, id); err != nil {
 		return err
 	}
 	kinds := []int16{0}
@@ -255,16 +260,44 @@ func writeTerms(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
 		kinds = append(kinds, 1)
 		terms = append(terms, fold.Term(t))
 	}
-	keys := make([]string, len(terms))
-	for i, t := range terms {
-		keys[i] = fold.Key(t)
+	var words []string
+	for _, t := range terms {
+		words = append(words, strings.Fields(fold.Key(t))...)
 	}
-	const q = `INSERT INTO sticker_terms (sticker_id, kind, term, skey)
-		SELECT $1, k, t, s FROM unnest($2::smallint[], $3::text[], $4::text[]) AS u(k, t, s)
+	slices.Sort(words)
+	words = slices.Compact(words)
+	const qTerms = `INSERT INTO sticker_terms (sticker_id, kind, term)
+		SELECT $1, k, t FROM unnest($2::smallint[], $3::text[]) AS u(k, t)
 		WHERE t <> ''
 		ON CONFLICT DO NOTHING`
-	_, err := tx.Exec(ctx, q, id, kinds, terms, keys)
+	if _, err := tx.Exec(ctx, qTerms, id, kinds, terms); err != nil {
+		return err
+	}
+	// Sorted keys lock dictionary rows in one order, so concurrent writers
+	// cannot deadlock.
+	const qDict = `INSERT INTO search_keys (key) SELECT unnest($1::text[])
+		ON CONFLICT (key) DO UPDATE SET touched_at = now()`
+	if _, err := tx.Exec(ctx, qDict, words); err != nil {
+		return err
+	}
+	const qKeys = `INSERT INTO sticker_keys (key, sticker_id) SELECT unnest($2::text[]), $1`
+	_, err := tx.Exec(ctx, qKeys, id, words)
 	return err
+}
+
+// PruneKeys removes dictionary words that no sticker has used for an
+// hour, so deleted and renamed stickers don't leave fuzzy matches behind.
+func (s *Store) PruneKeys(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*QueryTimeout)
+	defer cancel()
+	const q = `DELETE FROM search_keys k
+		WHERE touched_at < now() - interval '1 hour'
+		AND NOT EXISTS (SELECT 1 FROM sticker_keys s WHERE s.key = k.key)`
+	tag, err := s.pool.Exec(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("prune search keys: %w", translate(err))
+	}
+	return tag.RowsAffected(), nil
 }
 
 // RecordSend notes that user sent sticker id into channel and counts the

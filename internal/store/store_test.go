@@ -276,7 +276,8 @@ func TestSchemaConstraints(t *testing.T) {
 		"padded name":   `INSERT INTO stickers (name, name_key, image_url) VALUES (' a', 'a', 'https://x/a.png')`,
 		"empty tag":     `INSERT INTO stickers (name, name_key, image_url, tags) VALUES ('a', 'a', 'https://x/a.png', '{""}')`,
 		"negative uses": `INSERT INTO stickers (name, name_key, image_url, usage_count) VALUES ('a', 'a', 'https://x/a.png', -1)`,
-		"non-ascii key": `INSERT INTO sticker_terms (sticker_id, kind, term, skey) VALUES (1, 0, 'a', '고')`,
+		"non-ascii key": `INSERT INTO search_keys (key) VALUES ('고')`,
+		"spaced key":    `INSERT INTO search_keys (key) VALUES ('a b')`,
 	}
 	for name, q := range bad {
 		if _, err := db.Pool.Exec(ctx, q); err == nil {
@@ -328,5 +329,27 @@ func TestClaim(t *testing.T) {
 	}
 	if n, err := st.ExpireClaims(ctx, 0); err != nil || n != 1 {
 		t.Fatalf("expire: %d %v", n, err)
+	}
+}
+
+func TestPruneKeys(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	st := store.New(db.Pool)
+	ctx := context.Background()
+	a := mustCreate(t, st, "zebra", "stripes")
+	mustCreate(t, st, "horse", "stripes")
+	if _, err := st.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Only words unused for an hour go; pretend the hour has passed.
+	if _, err := db.Pool.Exec(ctx, `UPDATE search_keys SET touched_at = now() - interval '2 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.PruneKeys(ctx); err != nil || n != 1 {
+		t.Fatalf("pruned %d (want zebra only): %v", n, err)
+	}
+	if got := names(search(t, st, "stripes")); len(got) != 1 || got[0] != "horse" {
+		t.Fatalf("after pruning: %v", got)
 	}
 }

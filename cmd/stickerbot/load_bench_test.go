@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/testdb"
+)
+
+// BenchmarkLoad runs the real binary, as a process of its own so its peak
+// memory can be read, against the fake Slack on loopback and a library of
+// 100,000 stickers, in three phases:
+//
+//   - steady: 100 /sticker search commands a second for 10 s;
+//   - burst: 500 commands sent at once;
+//   - flood: 2,000 commands as fast as the fake sends them, over both
+//     connections, with a refresh_requested disconnect half way.
+//
+// It reports ack and reply (preview posted) latencies, how long the burst
+// took to be answered, acks over 3 s, lost and doubled replies, and the
+// process's peak RSS. Run it with:
+//
+//	go test -run '^$' -bench BenchmarkLoad -benchtime 1x ./cmd/stickerbot/
+func BenchmarkLoad(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "stickerbot")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	db := testdb.NewDatabase(b, testdb.Options{})
+	vocab := testdb.Generate(b, db.Pool, 100_000)
+	queries := loadQueries(vocab)
+	fs := fakeslack.New(b)
+
+	var stderr bytes.Buffer
+	bot := exec.Command(bin)
+	bot.Env = []string{
+		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
+		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + db.URL, "LOG_LEVEL=warn",
+	}
+	bot.Stderr = &stderr
+	if err := bot.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		_ = bot.Process.Signal(os.Interrupt)
+		_ = bot.Wait()
+		if b.Failed() {
+			b.Logf("bot stderr:\n%s", stderr.String())
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	fs.WaitConnections(ctx, 2)
+
+	for b.Loop() {
+		r := &recorder{fs: fs, sent: map[string]time.Time{}}
+		// Warm the connection pools and the database's caches.
+		r.sendAll(ctx, queries[:50], 0)
+		r.wait(ctx)
+
+		r = &recorder{fs: fs, sent: map[string]time.Time{}}
+		r.sendAll(ctx, queries[:1000], 10*time.Millisecond)
+		r.wait(ctx)
+		r.report(b, "steady")
+
+		r = &recorder{fs: fs, sent: map[string]time.Time{}}
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := range 500 {
+			wg.Go(func() { r.send(ctx, queries[i%len(queries)]) })
+		}
+		wg.Wait()
+		last := r.wait(ctx)
+		b.ReportMetric(float64(last.Sub(start).Milliseconds()), "burst500-all-answered-ms")
+		r.report(b, "burst")
+
+		r = &recorder{fs: fs, sent: map[string]time.Time{}}
+		for i := range 2000 {
+			if i == 1000 {
+				open := fs.OpenConnections()
+				fs.Disconnect(open[0].Index, "refresh_requested")
+			}
+			r.send(ctx, queries[i%len(queries)])
+		}
+		r.wait(ctx)
+		r.report(b, "flood")
+	}
+	b.ReportMetric(float64(peakRSS(b, bot.Process.Pid))/(1<<20), "peak-rss-MiB")
+	b.ReportMetric(0, "ns/op")
+	if v := fs.Violations(); len(v) > 0 {
+		b.Errorf("protocol violations: %+v", v[:min(len(v), 5)])
+	}
+}
+
+// loadQueries mixes what people type: exact tags, prefixes, typos, Korean.
+func loadQueries(v testdb.Vocabulary) []string {
+	var qs []string
+	for i := 0; len(qs) < 2000; i++ {
+		en, ko := v.English[i%len(v.English)], v.Korean[i%len(v.Korean)]
+		switch i % 5 {
+		case 0:
+			qs = append(qs, en)
+		case 1:
+			qs = append(qs, ko)
+		case 2:
+			qs = append(qs, en[:3])
+		case 3:
+			r := []byte(en)
+			r[len(r)/2] = 'x'
+			qs = append(qs, string(r))
+		default:
+			qs = append(qs, string([]rune(ko)[:2]))
+		}
+	}
+	return qs
+}
+
+// recorder sends commands and matches them with their acks and replies.
+type recorder struct {
+	fs   *fakeslack.Server
+	mu   sync.Mutex
+	sent map[string]time.Time // response_url → when the command was sent
+	envs []string
+	urls map[string]string // envelope id → response_url
+	lost int // not delivered (no connection)
+}
+
+func (r *recorder) send(ctx context.Context, q string) {
+	at := time.Now()
+	d := r.fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "search " + q})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if d.Err != nil {
+		r.lost++
+		return
+	}
+	r.sent[d.ResponseURL] = at
+	r.envs = append(r.envs, d.EnvelopeID)
+	if r.urls == nil {
+		r.urls = map[string]string{}
+	}
+	r.urls[d.EnvelopeID] = d.ResponseURL
+}
+
+func (r *recorder) sendAll(ctx context.Context, qs []string, every time.Duration) {
+	next := time.Now()
+	for _, q := range qs {
+		r.send(ctx, q)
+		if every > 0 {
+			next = next.Add(every)
+			time.Sleep(time.Until(next))
+		}
+	}
+}
+
+// wait returns when every command sent has a reply (a response_url post,
+// or an ack that carries the answer: "busy"), with the last reply's time.
+func (r *recorder) wait(ctx context.Context) time.Time {
+	var last time.Time
+	r.fs.WaitUntil(ctx, "every command answered", func() bool {
+		got := map[string]bool{}
+		for _, a := range r.fs.Acks() {
+			if u, ok := r.urls[a.EnvelopeID]; ok && len(a.Payload) > 0 {
+				got[u] = true
+			}
+		}
+		for _, p := range r.fs.ResponsePosts() {
+			if _, ok := r.sent[p.URL]; ok {
+				got[p.URL] = true
+				if p.At.After(last) {
+					last = p.At
+				}
+			}
+		}
+		return len(got) == len(r.sent)
+	})
+	return last
+}
+
+func (r *recorder) report(b *testing.B, phase string) {
+	envs := map[string]bool{}
+	for _, e := range r.envs {
+		envs[e] = true
+	}
+	var acks []time.Duration
+	late := 0
+	for _, a := range r.fs.Acks() {
+		if envs[a.EnvelopeID] {
+			acks = append(acks, a.Latency)
+			if a.Late || a.Latency > 3*time.Second {
+				late++
+			}
+		}
+	}
+	replies := map[string][]time.Time{}
+	for _, p := range r.fs.ResponsePosts() {
+		if _, ok := r.sent[p.URL]; ok {
+			replies[p.URL] = append(replies[p.URL], p.At)
+		}
+	}
+	var lat []time.Duration
+	doubled, busy := 0, 0
+	for _, a := range r.fs.Acks() {
+		if envs[a.EnvelopeID] && len(a.Payload) > 0 {
+			busy++
+		}
+	}
+	for u, ts := range replies {
+		lat = append(lat, ts[0].Sub(r.sent[u]))
+		if len(ts) > 1 {
+			doubled++
+		}
+	}
+	b.ReportMetric(pct(acks, 0.50), phase+"-ack-p50-ms")
+	b.ReportMetric(pct(acks, 0.99), phase+"-ack-p99-ms")
+	b.ReportMetric(pct(acks, 1), phase+"-ack-max-ms")
+	b.ReportMetric(pct(lat, 0.50), phase+"-reply-p50-ms")
+	b.ReportMetric(pct(lat, 0.99), phase+"-reply-p99-ms")
+	b.ReportMetric(float64(late), phase+"-acks-over-3s")
+	b.ReportMetric(float64(r.lost+len(r.envs)-len(acks)), phase+"-lost")
+	b.ReportMetric(float64(doubled), phase+"-doubled")
+	b.ReportMetric(float64(busy), phase+"-told-busy")
+}
+
+func pct(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return float64(s[int(q*float64(len(s)-1))].Microseconds()) / 1000
+}
+
+// peakRSS reads the process's high-water resident set size (VmHWM).
+func peakRSS(b *testing.B, pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc status")
+	return 0
+}
