@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,5 +111,22 @@ func TestImportRejectsBadRows(t *testing.T) {
 	var n int
 	if err := db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM stickers").Scan(&n); err != nil || n != 0 {
 		t.Errorf("stickers after a failed import: %d %v", n, err)
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	if _, err := runCLI(t, map[string]string{"HTTP_ADDR": addr}, "healthcheck"); err != nil {
+		t.Fatalf("healthy: %v", err)
+	}
+	srv.Close()
+	if _, err := runCLI(t, map[string]string{"HTTP_ADDR": addr}, "healthcheck"); err == nil {
+		t.Fatal("healthcheck passed with nothing listening")
 	}
 }

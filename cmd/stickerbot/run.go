@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"regexp"
 	"time"
@@ -26,6 +28,7 @@ Usage:
   stickerbot migrate        apply database migrations and list them
   stickerbot import FILE    add or update stickers from a JSON file
   stickerbot export FILE    write the library as a JSON file import reads back ("-" for stdout)
+  stickerbot healthcheck    exit 0 if the bot on HTTP_ADDR answers /healthz (for Docker)
   stickerbot help           show this help
 
 Configuration comes from the environment, or a .env file in the working
@@ -73,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 			return exportFile(ctx, dbURL, logger, rest[0], stdout)
 		}
+	case "healthcheck":
+		return healthcheck(ctx, getenv("HTTP_ADDR"))
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
@@ -190,4 +195,34 @@ func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// healthcheck asks a running bot's /healthz on addr (":8080" when empty),
+// for container health checks where there is no curl.
+func healthcheck(ctx context.Context, addr string) error {
+	if addr == "" {
+		addr = ":8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError{fmt.Errorf("HTTP_ADDR is %q: use host:port or :port", addr)}
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	return nil
 }
