@@ -14,6 +14,8 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/config"
 	"github.com/stickerbot/stickerbot/internal/handlers"
+	"github.com/stickerbot/stickerbot/internal/httpmode"
+	"github.com/stickerbot/stickerbot/internal/metrics"
 	"github.com/stickerbot/stickerbot/internal/socket"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
@@ -37,45 +39,79 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		logger.Info("applied migrations", "migrations", applied)
 	}
 
-	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
-	bot, err := handlers.New(handlers.Config{
-		Store:  st,
-		Slack:  api,
-		Logger: logger,
-		Admins: cfg.Admins,
-	})
-	if err != nil {
+	m := metrics.New()
+	if err := m.RegisterStickerCount(st.Count); err != nil {
 		return err
 	}
-	mgr, err := socket.New(socket.Config{
-		API:         api,
-		Dispatcher:  bot,
-		Logger:      logger,
-		Connections: cfg.SocketConnections,
+	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
+	bot, err := handlers.New(handlers.Config{
+		Store:    st,
+		Slack:    observedSlack{Client: api, m: m},
+		Logger:   logger,
+		Admins:   cfg.Admins,
+		Observer: m,
 	})
 	if err != nil {
 		return err
 	}
 
-	var wg sync.WaitGroup
-	if cfg.HTTPAddr != "" {
-		srv, err := listen(cfg.HTTPAddr, healthMux(st, mgr))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	var mgr *socket.Manager
+	connected := func() bool { return true } // HTTP mode has no connections to lose
+	if cfg.Mode == config.ModeSocket {
+		mgr, err = socket.New(socket.Config{
+			API:         api,
+			Dispatcher:  bot,
+			Logger:      logger,
+			Connections: cfg.SocketConnections,
+			Observer:    m,
+		})
 		if err != nil {
 			return err
 		}
-		logger.Info("serving health checks", "addr", srv.addr)
-		wg.Go(func() { srv.serve(ctx, logger) })
+		connected = func() bool { return mgr.Connected() > 0 }
+	} else {
+		hm, err := httpmode.New(httpmode.Config{
+			SigningSecret: cfg.SigningSecret.Reveal(),
+			Dispatcher:    bot,
+			Logger:        logger.With("transport", "http"),
+		})
+		if err != nil {
+			return fmt.Errorf("http mode: %w", err)
+		}
+		hm.Register(mux)
+	}
+	health(mux, st, connected)
+
+	srvDone := make(chan struct{})
+	if cfg.HTTPAddr != "" {
+		srv, err := listen(cfg.HTTPAddr, mux)
+		if err != nil {
+			return err
+		}
+		logger.Info("serving HTTP", "addr", srv.addr, "slack_requests", cfg.Mode == config.ModeHTTP)
+		go func() { srv.serve(ctx, logger); close(srvDone) }()
+	} else {
+		close(srvDone)
 	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	workDone := make(chan struct{})
 	go func() { bot.Run(workCtx); close(workDone) }()
+	var wg sync.WaitGroup
 	wg.Go(func() { janitor(ctx, st, logger) })
 
 	logger.Info("stickerbot running", "mode", cfg.Mode, "connections", cfg.SocketConnections, "admins", len(cfg.Admins))
-	runErr := mgr.Run(ctx)
+	var runErr error
+	if mgr != nil {
+		runErr = mgr.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
 
-	// Socket Mode has stopped taking envelopes; let queued work finish.
+	// No transport takes envelopes any more; let queued work finish.
+	<-srvDone
 	stopWork()
 	select {
 	case <-workDone:
@@ -88,6 +124,28 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stickerbot stopped")
 	return nil
+}
+
+// observedSlack counts Web API errors by method for the metrics.
+type observedSlack struct {
+	*slack.Client
+	m *metrics.Metrics
+}
+
+func (o observedSlack) PostMessageContext(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
+	ch, ts, err := o.Client.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		o.m.WebAPIError("chat.postMessage", err)
+	}
+	return ch, ts, err
+}
+
+func (o observedSlack) PostEphemeralContext(ctx context.Context, channel, user string, opts ...slack.MsgOption) (string, error) {
+	ts, err := o.Client.PostEphemeralContext(ctx, channel, user, opts...)
+	if err != nil {
+		o.m.WebAPIError("chat.postEphemeral", err)
+	}
+	return ts, err
 }
 
 // newSlackClient returns the Web API client: every call (apps.connections.open
@@ -133,10 +191,9 @@ func janitor(ctx context.Context, st *store.Store, logger *slog.Logger) {
 	}
 }
 
-// healthMux serves /healthz (the process is alive) and /readyz (the
-// database answers and at least one Socket Mode connection is up).
-func healthMux(st *store.Store, mgr *socket.Manager) *http.ServeMux {
-	mux := http.NewServeMux()
+// health adds /healthz (the process is alive) and /readyz (the database
+// answers and, in socket mode, a Socket Mode connection is up) to mux.
+func health(mux *http.ServeMux, st *store.Store, connected func() bool) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -147,13 +204,12 @@ func healthMux(st *store.Store, mgr *socket.Manager) *http.ServeMux {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}
-		if mgr.Connected() == 0 {
+		if !connected() {
 			http.Error(w, "no Socket Mode connection", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	return mux
 }
 
 type server struct {

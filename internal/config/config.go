@@ -43,12 +43,17 @@ type Config struct {
 	LogLevel          slog.Level
 	LogFormat         string // text or json
 	SocketConnections int    // 1..10
+	// LibraryChannel is a channel the bot is a member of, where it uploads
+	// the images admins add, so image blocks can show them to everyone;
+	// empty: uploaded images are stored but not shown.
+	LibraryChannel string
 }
 
 // Vars lists every environment variable Load reads, for the docs test.
 var Vars = []string{
 	"SLACK_MODE", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DATABASE_URL",
 	"SLACK_API_URL", "STICKER_ADMINS", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SOCKET_CONNECTIONS",
+	"STICKER_LIBRARY_CHANNEL",
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -117,6 +122,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Mode == ModeHTTP && c.SigningSecret == "" {
 		return c, errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page")
 	}
+	if c.Mode == ModeHTTP && c.HTTPAddr == "" {
+		return c, errors.New("HTTP_ADDR is not set: HTTP mode serves Slack's requests on it; set it to an address such as :8080")
+	}
 	var err error
 	if c.DatabaseURL, err = LoadDatabase(getenv); err != nil {
 		return c, err
@@ -135,6 +143,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("STICKER_ADMINS holds %q, which is not a Slack user ID: list IDs like U012ABCDEF (in Slack: profile → ⋮ → Copy member ID), separated by commas", a)
 		}
 		c.Admins = append(c.Admins, a)
+	}
+	if c.LibraryChannel = get("STICKER_LIBRARY_CHANNEL"); c.LibraryChannel != "" && !validChannelID(c.LibraryChannel) {
+		return c, fmt.Errorf("STICKER_LIBRARY_CHANNEL is %q, which is not a channel ID: use the ID of a channel the bot is a member of, like C012ABCDEF (in Slack: channel name → About → Channel ID)", c.LibraryChannel)
 	}
 	switch lv := strings.ToLower(get("LOG_LEVEL")); lv {
 	case "", "info":
@@ -168,6 +179,18 @@ func Load(getenv func(string) string) (Config, error) {
 
 func validUserID(s string) bool {
 	if len(s) < 3 || len(s) > 20 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s {
+		if !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func validChannelID(s string) bool {
+	if len(s) < 3 || len(s) > 20 || (s[0] != 'C' && s[0] != 'G') {
 		return false
 	}
 	for _, r := range s {

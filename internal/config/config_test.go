@@ -70,7 +70,7 @@ func TestLoadDefaults(t *testing.T) {
 	if s := fmt.Sprintf("%v %+v", c, c); strings.Contains(s, "secret") || strings.Contains(s, "pw@") {
 		t.Errorf("config prints a secret: %s", s)
 	}
-	if _, err := Load(env("SLACK_MODE", "http", "SLACK_APP_TOKEN", "", "SLACK_SIGNING_SECRET", "abc")); err != nil {
+	if _, err := Load(env("SLACK_MODE", "http", "SLACK_APP_TOKEN", "", "SLACK_SIGNING_SECRET", "abc", "HTTP_ADDR", ":8080")); err != nil {
 		t.Errorf("http mode without an app token: %v", err)
 	}
 }
