@@ -136,7 +136,7 @@ type recorder struct {
 	sent map[string]time.Time // response_url → when the command was sent
 	envs []string
 	urls map[string]string // envelope id → response_url
-	lost int // not delivered (no connection)
+	lost int               // not delivered (no connection)
 }
 
 func (r *recorder) send(ctx context.Context, q string) {
