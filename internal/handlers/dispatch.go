@@ -68,6 +68,12 @@ func (b *Bot) Envelope(ctx context.Context, req *socketmode.Request) any {
 	return nil
 }
 
+// Quick reports whether Envelope returns at once for req: everything but a
+// modal submission, which is validated before its ack.
+func (b *Bot) Quick(req *socketmode.Request) bool {
+	return req.Type != TypeInteractive || !isViewSubmission(req.Payload)
+}
+
 // Run processes queued envelopes on the configured number of workers until
 // ctx is done, then finishes what is already queued and returns. Jobs run
 // on a context that outlives ctx, bounded by the job timeout, so shutdown

@@ -191,6 +191,12 @@ func (c *conn) handleFrame(data []byte, received time.Time, helloed *bool) (stop
 		c.log.Warn("unknown envelope type; acking and dispatching it anyway", "type", req.Type, "envelope_id", req.EnvelopeID)
 	}
 	c.log.Debug("envelope received", "type", req.Type, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
+	if q, ok := c.m.cfg.Dispatcher.(Quick); ok && !control && q.Quick(req) {
+		// No goroutine hand-offs: under a burst each one is a wait in
+		// the scheduler's queue before the ack goes out.
+		c.ack(req, c.m.callDispatcher(c.m.dispatchCtx, req, c.log), received)
+		return stop
+	}
 	c.inflight.Add(1)
 	go c.handleEnvelope(req, received, !control)
 	return stop

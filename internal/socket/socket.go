@@ -52,6 +52,15 @@ func (f DispatcherFunc) Envelope(ctx context.Context, req *socketmode.Request) a
 	return f(ctx, req)
 }
 
+// Quick is implemented by a Dispatcher that can tell from an envelope
+// alone that Envelope will return at once (it only queues work). Such
+// envelopes are dispatched and acked on the connection's read goroutine,
+// which takes the scheduler out of the ack's path; the others get a
+// goroutine of their own and up to AckBudget.
+type Quick interface {
+	Quick(req *socketmode.Request) bool
+}
+
 // Observer gets metrics events. Methods are called synchronously from the
 // connection goroutines, so they must be fast and must not block; they must
 // not call back into the Manager except for Connected. Embed NopObserver to
