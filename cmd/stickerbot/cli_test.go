@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -128,5 +129,20 @@ func TestHealthcheck(t *testing.T) {
 	srv.Close()
 	if _, err := runCLI(t, map[string]string{"HTTP_ADDR": addr}, "healthcheck"); err == nil {
 		t.Fatal("healthcheck passed with nothing listening")
+	}
+}
+
+func TestLoggerRedactsTokens(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		var buf bytes.Buffer
+		logger := newLogger(&buf, slog.LevelInfo, format)
+		logger.Info("dial failed", "url", "wss://x/?token=xapp-1-A1-abc", "err", errors.New("post: Authorization Bearer xoxb-123-abc rejected"))
+		out := buf.String()
+		if strings.Contains(out, "xapp-1") || strings.Contains(out, "xoxb-123") || !strings.Contains(out, "[redacted]") {
+			t.Errorf("%s log: %s", format, out)
+		}
+		if format == "json" && !strings.HasPrefix(out, "{") {
+			t.Errorf("LOG_FORMAT=json wrote %s", out)
+		}
 	}
 }
