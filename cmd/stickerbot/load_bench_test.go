@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,10 +50,17 @@ func BenchmarkLoad(b *testing.B) {
 	fs := fakeslack.New(b)
 
 	var stderr bytes.Buffer
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	httpAddr := ln.Addr().String()
+	ln.Close()
 	bot := exec.Command(bin)
 	bot.Env = []string{
 		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
 		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + db.URL, "LOG_LEVEL=warn",
+		"HTTP_ADDR=" + httpAddr,
 	}
 	bot.Stderr = &stderr
 	if err := bot.Start(); err != nil {
@@ -67,17 +78,17 @@ func BenchmarkLoad(b *testing.B) {
 	fs.WaitConnections(ctx, 2)
 
 	for b.Loop() {
-		r := &recorder{fs: fs, sent: map[string]time.Time{}}
+		r := newRecorder(fs, httpAddr)
 		// Warm the connection pools and the database's caches.
 		r.sendAll(ctx, queries[:50], 0)
 		r.wait(ctx)
 
-		r = &recorder{fs: fs, sent: map[string]time.Time{}}
+		r = newRecorder(fs, httpAddr)
 		r.sendAll(ctx, queries[:1000], 10*time.Millisecond)
 		r.wait(ctx)
 		r.report(b, "steady")
 
-		r = &recorder{fs: fs, sent: map[string]time.Time{}}
+		r = newRecorder(fs, httpAddr)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for i := range 500 {
@@ -88,7 +99,7 @@ func BenchmarkLoad(b *testing.B) {
 		b.ReportMetric(float64(last.Sub(start).Milliseconds()), "burst500-all-answered-ms")
 		r.report(b, "burst")
 
-		r = &recorder{fs: fs, sent: map[string]time.Time{}}
+		r = newRecorder(fs, httpAddr)
 		for i := range 2000 {
 			if i == 1000 {
 				open := fs.OpenConnections()
@@ -136,10 +147,66 @@ type recorder struct {
 	sent map[string]time.Time // response_url → when the command was sent
 	envs []string
 	urls map[string]string // envelope id → response_url
+	// metrics is the bot's /metrics, for its own view of ack latency:
+	// from reading the frame to writing the ack, without the fake's share.
+	metrics string
+	before  map[float64]float64
 	lost int               // not delivered (no connection)
 }
 
+func newRecorder(fs *fakeslack.Server, httpAddr string) *recorder {
+	r := &recorder{fs: fs, sent: map[string]time.Time{}, metrics: "http://" + httpAddr + "/metrics"}
+	r.before = r.ackBuckets()
+	return r
+}
+
+// ackBuckets reads the bot's cumulative ack-latency histogram for slash
+// commands: upper bound (seconds) → count.
+func (r *recorder) ackBuckets() map[float64]float64 {
+	resp, err := http.Get(r.metrics)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	out := map[float64]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, `stickerbot_socket_ack_latency_seconds_bucket{`) || !strings.Contains(line, `type="slash_commands"`) {
+			continue
+		}
+		le := line[strings.Index(line, `le="`)+4:]
+		le = le[:strings.Index(le, `"`)]
+		f := strings.Fields(line)
+		n, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		bound, err := strconv.ParseFloat(le, 64)
+		if err != nil {
+			bound = math.Inf(1)
+		}
+		out[bound] = n
+	}
+	return out
+}
+
+// botAckQuantile is the smallest bucket bound holding q of the acks counted
+// since r began.
+func (r *recorder) botAckQuantile(q float64) float64 {
+	after := r.ackBuckets()
+	var bounds []float64
+	for k := range after {
+		bounds = append(bounds, k)
+	}
+	slices.Sort(bounds)
+	total := after[math.Inf(1)] - r.before[math.Inf(1)]
+	for _, k := range bounds {
+		if after[k]-r.before[k] >= q*total {
+			return k * 1000
+		}
+	}
+	return math.Inf(1)
+}
+
 func (r *recorder) send(ctx context.Context, q string) {
+
 	at := time.Now()
 	d := r.fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "search " + q})
 	r.mu.Lock()
@@ -228,6 +295,10 @@ func (r *recorder) report(b *testing.B, phase string) {
 	b.ReportMetric(pct(acks, 0.50), phase+"-ack-p50-ms")
 	b.ReportMetric(pct(acks, 0.99), phase+"-ack-p99-ms")
 	b.ReportMetric(pct(acks, 1), phase+"-ack-max-ms")
+	if r.metrics != "" {
+		b.ReportMetric(r.botAckQuantile(0.50), phase+"-botside-ack-p50-le-ms")
+		b.ReportMetric(r.botAckQuantile(0.99), phase+"-botside-ack-p99-le-ms")
+	}
 	b.ReportMetric(pct(lat, 0.50), phase+"-reply-p50-ms")
 	b.ReportMetric(pct(lat, 0.99), phase+"-reply-p99-ms")
 	b.ReportMetric(float64(late), phase+"-acks-over-3s")
