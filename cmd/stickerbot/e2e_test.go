@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -41,10 +45,64 @@ type harness struct {
 	store *store.Store
 	logs  *syncBuffer
 	ctx   context.Context
+	// mode is the transport Slack uses: "socket" or "http".
+	mode string
+	// botURL (http://127.0.0.1:PORT) and secret (the signing secret) are
+	// set in HTTP mode.
+	botURL, secret string
 }
 
+// transports are the ways Slack delivers to the bot: Socket Mode, and
+// signed HTTP requests (SLACK_MODE=http).
+var transports = []string{"socket", "http"}
+
+// transportEnv returns the startBot env that runs the bot over mode.
+func transportEnv(mode string) map[string]string {
+	if mode == "http" {
+		return map[string]string{"SLACK_MODE": "http"}
+	}
+	return nil
+}
+
+// freeLoopbackAddr returns a 127.0.0.1 address with a port that was free a
+// moment ago.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// startBot runs the bot against a fake Slack and a fresh database holding
+// examples/stickers.json, and returns once it is ready: in Socket Mode (the
+// default) when it holds its connections; with env["SLACK_MODE"] == "http"
+// when /readyz answers 200 on its HTTP_ADDR (a free loopback port unless env
+// names one), the fake delivering signed requests to it.
 func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *harness {
 	t.Helper()
+	mode, botURL, secret := "socket", "", ""
+	httpVars := map[string]string{}
+	if env["SLACK_MODE"] == "http" {
+		mode = "http"
+		secret = env["SLACK_SIGNING_SECRET"]
+		if secret == "" {
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			secret = hex.EncodeToString(b)
+		}
+		addr := env["HTTP_ADDR"]
+		if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" || port == "" {
+			addr = freeLoopbackAddr(t)
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		botURL = "http://127.0.0.1:" + port
+		httpVars["SLACK_SIGNING_SECRET"], httpVars["HTTP_ADDR"] = secret, addr
+		opts = append(opts[:len(opts):len(opts)], fakeslack.WithRequestURL(botURL, secret))
+	}
 	fs := fakeslack.New(t, opts...)
 	db := testdb.New(t)
 	st := store.New(db.Pool)
@@ -71,10 +129,17 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 	for k, v := range env {
 		vars[k] = v
 	}
+	for k, v := range httpVars {
+		vars[k] = v
+	}
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"stickerbot"}, envOf(vars), &bytes.Buffer{}, logs) }()
+	exited := make(chan struct{})
+	go func() {
+		done <- run(ctx, []string{"stickerbot"}, envOf(vars), &bytes.Buffer{}, logs)
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -86,13 +151,16 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 			t.Error("the bot did not stop within 30s of SIGTERM")
 		}
 		out := logs.String()
-		for _, tok := range []string{fs.BotToken(), fs.AppToken()} {
-			if strings.Contains(out, tok) {
-				t.Errorf("a token is in the logs")
+		for _, tok := range []string{fs.BotToken(), fs.AppToken(), secret} {
+			if tok != "" && strings.Contains(out, tok) {
+				t.Errorf("a token or the signing secret is in the logs")
 			}
 		}
 		for _, v := range fs.Violations() {
 			t.Errorf("fake Slack saw a protocol violation: %+v", v)
+		}
+		if c := fs.Connections(); mode == "http" && len(c) > 0 {
+			t.Errorf("in HTTP mode the bot opened %d Socket Mode connection(s)", len(c))
 		}
 		if t.Failed() {
 			t.Logf("bot logs:\n%s", out)
@@ -100,8 +168,38 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 	})
 	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(tcancel)
-	fs.WaitConnections(tctx, 2)
-	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx}
+	if mode == "http" {
+		waitReady(t, tctx, botURL, exited)
+	} else {
+		fs.WaitConnections(tctx, 2)
+	}
+	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret}
+}
+
+// waitReady polls botURL/readyz until it answers 200, failing the test when
+// ctx ends or the bot exits first.
+func waitReady(t *testing.T, ctx context.Context, botURL string, exited <-chan struct{}) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, botURL+"/readyz", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the bot exited before %s/readyz answered 200", botURL)
+		case <-ctx.Done():
+			t.Fatalf("%s/readyz did not answer 200: %v", botURL, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func (h *harness) command(user, channel, text string) fakeslack.Delivery {
@@ -159,137 +257,175 @@ func usesOf(t *testing.T, h *harness, name string) int64 {
 
 func TestSearchNextSend(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	d := h.command("U1", "C1", "search happy")
-	ack := h.fs.WaitAck(h.ctx, d.EnvelopeID)
-	if len(ack.Payload) != 0 && string(ack.Payload) != "null" && string(ack.Payload) != "{}" {
-		t.Errorf("slash command acked with %s; the preview goes through the response_url", ack.Payload)
-	}
-	preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
-	if preview.ResponseType == "in_channel" || !preview.Message.Ephemeral {
-		t.Fatalf("preview is not ephemeral: %+v", preview)
-	}
-	if got := buttons(t, preview.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_cancel" {
-		t.Fatalf("buttons %v", got)
-	}
-	first := imageURL(t, preview.Blocks)
+	for _, mode := range transports {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, transportEnv(mode))
+			d := h.command("U1", "C1", "search happy")
+			ack := h.fs.WaitAck(h.ctx, d.EnvelopeID)
+			if len(ack.Payload) != 0 && string(ack.Payload) != "null" && string(ack.Payload) != "{}" {
+				t.Errorf("slash command acked with %s; the preview goes through the response_url", ack.Payload)
+			}
+			preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+			if preview.ResponseType == "in_channel" || !preview.Message.Ephemeral {
+				t.Fatalf("preview is not ephemeral: %+v", preview)
+			}
+			if got := buttons(t, preview.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_cancel" {
+				t.Fatalf("buttons %v", got)
+			}
+			first := imageURL(t, preview.Blocks)
 
-	next := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_next"})
-	replaced := h.fs.WaitResponse(h.ctx, next.ResponseURL)
-	if !replaced.ReplaceOriginal {
-		t.Fatalf("Next did not replace the preview: %+v", replaced)
-	}
-	second := imageURL(t, replaced.Blocks)
-	if second == first {
-		t.Fatalf("Next showed the same sticker %s", second)
-	}
+			next := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_next"})
+			replaced := h.fs.WaitResponse(h.ctx, next.ResponseURL)
+			if !replaced.ReplaceOriginal {
+				t.Fatalf("Next did not replace the preview: %+v", replaced)
+			}
+			second := imageURL(t, replaced.Blocks)
+			if second == first {
+				t.Fatalf("Next showed the same sticker %s", second)
+			}
 
-	send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: replaced.Message, ActionID: "sticker_send"})
-	posted := h.fs.WaitMessage(h.ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral })
-	if posted.Source != "chat.postMessage" || imageURL(t, posted.Blocks) != second {
-		t.Fatalf("posted %+v", posted)
-	}
-	if !strings.Contains(strings.Join(posted.MrkdwnTexts(), " "), "<@U1>") {
-		t.Errorf("the posted sticker doesn't say who sent it: %v", posted.MrkdwnTexts())
-	}
-	del := h.fs.WaitResponse(h.ctx, send.ResponseURL)
-	if !del.DeleteOriginal {
-		t.Errorf("the preview was not removed: %+v", del)
-	}
-	h.fs.WaitUntil(h.ctx, "usage counted", func() bool { return usesOf(t, h, "sweat smile")+usesOf(t, h, "laughing") == 1 })
-	if n := len(h.fs.Calls("chat.postMessage")); n != 1 {
-		t.Errorf("%d chat.postMessage calls, want 1", n)
+			send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: replaced.Message, ActionID: "sticker_send"})
+			posted := h.fs.WaitMessage(h.ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral })
+			if posted.Source != "chat.postMessage" || imageURL(t, posted.Blocks) != second {
+				t.Fatalf("posted %+v", posted)
+			}
+			if !strings.Contains(strings.Join(posted.MrkdwnTexts(), " "), "<@U1>") {
+				t.Errorf("the posted sticker doesn't say who sent it: %v", posted.MrkdwnTexts())
+			}
+			del := h.fs.WaitResponse(h.ctx, send.ResponseURL)
+			if !del.DeleteOriginal {
+				t.Errorf("the preview was not removed: %+v", del)
+			}
+			h.fs.WaitUntil(h.ctx, "usage counted", func() bool { return usesOf(t, h, "sweat smile")+usesOf(t, h, "laughing") == 1 })
+			if n := len(h.fs.Calls("chat.postMessage")); n != 1 {
+				t.Errorf("%d chat.postMessage calls, want 1", n)
+			}
+		})
 	}
 }
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	d := h.command("U1", "C1", "cat")
-	preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
-	if got := imageURL(t, preview.Blocks); !strings.HasSuffix(got, "1f431.png") {
-		t.Fatalf("/sticker cat showed %s", got)
-	}
-	c := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_cancel"})
-	if r := h.fs.WaitResponse(h.ctx, c.ResponseURL); !r.DeleteOriginal {
-		t.Fatalf("cancel: %+v", r)
-	}
-	if len(h.fs.Calls("chat.postMessage")) != 0 {
-		t.Fatal("cancel posted something")
+	for _, mode := range transports {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, transportEnv(mode))
+			d := h.command("U1", "C1", "cat")
+			preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+			if got := imageURL(t, preview.Blocks); !strings.HasSuffix(got, "1f431.png") {
+				t.Fatalf("/sticker cat showed %s", got)
+			}
+			c := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_cancel"})
+			if r := h.fs.WaitResponse(h.ctx, c.ResponseURL); !r.DeleteOriginal {
+				t.Fatalf("cancel: %+v", r)
+			}
+			if len(h.fs.Calls("chat.postMessage")) != 0 {
+				t.Fatal("cancel posted something")
+			}
+		})
 	}
 }
 
 func TestNoMatchHelpAndUnknown(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	cases := []struct{ text, want string }{
-		{"search xyzzyplugh", "No sticker matches"},
-		{"", "/sticker search"},
-		{"help", "/sticker search"},
-		{"serach cat", "/sticker search"},
-		{"--verbose", "/sticker search"},
-	}
-	for _, c := range cases {
-		d := h.command("U1", "C1", c.text)
-		r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
-		if text := strings.Join(r.Message.MrkdwnTexts(), " "); !strings.Contains(text, c.want) {
-			t.Errorf("/sticker %s answered %q, want %q", c.text, text, c.want)
-		}
+	for _, mode := range transports {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, transportEnv(mode))
+			cases := []struct{ text, want string }{
+				{"search xyzzyplugh", "No sticker matches"},
+				{"", "/sticker search"},
+				{"help", "/sticker search"},
+				{"serach cat", "/sticker search"},
+				{"--verbose", "/sticker search"},
+			}
+			for _, c := range cases {
+				d := h.command("U1", "C1", c.text)
+				r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+				if text := strings.Join(r.Message.MrkdwnTexts(), " "); !strings.Contains(text, c.want) {
+					t.Errorf("/sticker %s answered %q, want %q", c.text, text, c.want)
+				}
+			}
+		})
 	}
 }
 
 func TestEscaping(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	// Slack sends user text HTML-encoded.
-	for _, q := range []string{"&lt;!channel&gt; cat", "&lt;https://evil.example|click&gt;", "&lt;!here&gt;"} {
-		d := h.command("U1", "C1", q)
-		r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
-		for _, text := range r.Message.MrkdwnTexts() {
-			if fakeslack.HasUnescapedSpecial(text) {
-				t.Errorf("query %q came back unescaped: %q", q, text)
+	for _, mode := range transports {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, transportEnv(mode))
+			// Slack sends user text HTML-encoded.
+			for _, q := range []string{"&lt;!channel&gt; cat", "&lt;https://evil.example|click&gt;", "&lt;!here&gt;"} {
+				d := h.command("U1", "C1", q)
+				r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+				for _, text := range r.Message.MrkdwnTexts() {
+					if fakeslack.HasUnescapedSpecial(text) {
+						t.Errorf("query %q came back unescaped: %q", q, text)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 
 func TestMention(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	ev := h.fs.Event(h.ctx, map[string]any{
-		"type": "app_mention", "user": "U1", "text": "<@" + fakeslack.BotUserID + "> 고양이",
-		"ts": "1700000000.000100", "channel": "C1", "event_ts": "1700000000.000100",
-	})
-	h.fs.WaitAck(h.ctx, ev.EnvelopeID)
-	call := h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c fakeslack.Call) bool { return c.Error == "" })
-	if call.Params["user"] != "U1" || call.Params["channel"] != "C1" || !strings.HasSuffix(imageURL(t, call.Blocks()), "1f431.png") {
-		t.Fatalf("mention preview: %+v", call.Params)
-	}
-	// Slack redelivers; the bot must not preview twice.
-	re := h.fs.Redeliver(h.ctx, ev.EnvelopeID, fakeslack.WithRetry(1, "timeout"))
-	h.fs.WaitAck(h.ctx, re.EnvelopeID)
-	again := h.fs.Event(h.ctx, map[string]any{"type": "app_mention", "user": "U2", "text": "<@" + fakeslack.BotUserID + "> dog", "channel": "C1", "ts": "1700000000.000200"})
-	h.fs.WaitAck(h.ctx, again.EnvelopeID)
-	h.fs.WaitUntil(h.ctx, "second mention answered", func() bool { return len(h.fs.Calls("chat.postEphemeral")) >= 2 })
-	time.Sleep(200 * time.Millisecond) // a duplicate, if any, has had time to arrive
-	if n := len(h.fs.Calls("chat.postEphemeral")); n != 2 {
-		t.Fatalf("%d ephemeral previews, want 2 (one per mention, none for the redelivery)", n)
+	for _, mode := range transports {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, transportEnv(mode))
+			ev := h.fs.Event(h.ctx, map[string]any{
+				"type": "app_mention", "user": "U1", "text": "<@" + fakeslack.BotUserID + "> 고양이",
+				"ts": "1700000000.000100", "channel": "C1", "event_ts": "1700000000.000100",
+			})
+			h.fs.WaitAck(h.ctx, ev.EnvelopeID)
+			call := h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c fakeslack.Call) bool { return c.Error == "" })
+			if call.Params["user"] != "U1" || call.Params["channel"] != "C1" || !strings.HasSuffix(imageURL(t, call.Blocks()), "1f431.png") {
+				t.Fatalf("mention preview: %+v", call.Params)
+			}
+			// Slack redelivers; the bot must not preview twice. Over HTTP the
+			// retry carries X-Slack-Retry-Num: 1 and X-Slack-Retry-Reason.
+			reason := "timeout"
+			if mode == "http" {
+				reason = fakeslack.RetryHTTPTimeout
+			}
+			re := h.fs.Redeliver(h.ctx, ev.EnvelopeID, fakeslack.WithRetry(1, reason))
+			if re.Err != nil || re.EventID != ev.EventID {
+				t.Fatalf("redelivery: %+v", re)
+			}
+			h.fs.WaitAck(h.ctx, re.EnvelopeID)
+			again := h.fs.Event(h.ctx, map[string]any{"type": "app_mention", "user": "U2", "text": "<@" + fakeslack.BotUserID + "> dog", "channel": "C1", "ts": "1700000000.000200"})
+			h.fs.WaitAck(h.ctx, again.EnvelopeID)
+			h.fs.WaitUntil(h.ctx, "second mention answered", func() bool { return len(h.fs.Calls("chat.postEphemeral")) >= 2 })
+			time.Sleep(200 * time.Millisecond) // a duplicate, if any, has had time to arrive
+			if n := len(h.fs.Calls("chat.postEphemeral")); n != 2 {
+				t.Fatalf("%d ephemeral previews, want 2 (one per mention, none for the redelivery)", n)
+			}
+		})
 	}
 }
 
 func TestSendFallsBackToResponseURL(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	d := h.command("U1", "C2", "cat") // C2: the bot is not a member
-	preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
-	send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
-	h.fs.WaitCall(h.ctx, "chat.postMessage", func(c fakeslack.Call) bool { return c.Error == "not_in_channel" })
-	posted := h.fs.WaitMessage(h.ctx, "C2", func(m fakeslack.Message) bool { return !m.Ephemeral })
-	if posted.Source != fakeslack.MethodResponseURL || !strings.HasSuffix(imageURL(t, posted.Blocks), "1f431.png") {
-		t.Fatalf("fallback post: %+v", posted)
+	for _, mode := range transports {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, transportEnv(mode))
+			d := h.command("U1", "C2", "cat") // C2: the bot is not a member
+			preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
+			send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+			h.fs.WaitCall(h.ctx, "chat.postMessage", func(c fakeslack.Call) bool { return c.Error == "not_in_channel" })
+			posted := h.fs.WaitMessage(h.ctx, "C2", func(m fakeslack.Message) bool { return !m.Ephemeral })
+			if posted.Source != fakeslack.MethodResponseURL || !strings.HasSuffix(imageURL(t, posted.Blocks), "1f431.png") {
+				t.Fatalf("fallback post: %+v", posted)
+			}
+			h.fs.WaitResponseN(h.ctx, send.ResponseURL, 2) // the in_channel post, then the preview's removal
+			h.fs.WaitUntil(h.ctx, "usage counted", func() bool { return usesOf(t, h, "cat") == 1 })
+		})
 	}
-	h.fs.WaitResponseN(h.ctx, send.ResponseURL, 2) // the in_channel post, then the preview's removal
-	h.fs.WaitUntil(h.ctx, "usage counted", func() bool { return usesOf(t, h, "cat") == 1 })
 }
 
 func TestSendFailuresAreExplained(t *testing.T) {

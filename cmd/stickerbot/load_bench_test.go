@@ -151,7 +151,7 @@ type recorder struct {
 	// from reading the frame to writing the ack, without the fake's share.
 	metrics string
 	before  map[float64]float64
-	lost int               // not delivered (no connection)
+	lost    int // not delivered (no connection)
 }
 
 func newRecorder(fs *fakeslack.Server, httpAddr string) *recorder {

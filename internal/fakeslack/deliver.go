@@ -119,6 +119,9 @@ func (env *envelope) frame(retry int, reason string) map[string]any {
 // dispatch sends a slash command or interaction envelope, or records
 // dispatch_failed. env.payload must be set.
 func (s *Server) dispatch(ctx context.Context, env *envelope, o deliverOpts, avoid int) Delivery {
+	if s.cfg.requestURL != nil {
+		return s.dispatchHTTP(ctx, env)
+	}
 	d := Delivery{EnvelopeID: env.id, Type: env.typ, Conn: -1, ResponseURL: env.responseURL, TriggerID: env.triggerID, Payload: env.payload}
 	s.mu.Lock()
 	c := s.pickConnLocked(o.conn, avoid)
@@ -134,7 +137,14 @@ func (s *Server) dispatch(ctx context.Context, env *envelope, o deliverOpts, avo
 	s.notifyLocked()
 	s.mu.Unlock()
 	d.Conn = c.idx
-	if err := s.writeFrame(ctx, c, env.frame(0, "")); err != nil {
+	// Latency counts from when the frame leaves, not from when it queued
+	// behind other frames for this socket.
+	stamp := func() {
+		s.mu.Lock()
+		env.sentAt = time.Now()
+		s.mu.Unlock()
+	}
+	if err := s.writeFrameThen(ctx, c, env.frame(0, ""), stamp); err != nil {
 		s.mu.Lock()
 		s.userErrors = append(s.userErrors, UserError{Error: "dispatch_failed", Type: env.typ, EnvelopeID: env.id, User: env.user, Channel: env.channel, At: time.Now()})
 		s.notifyLocked()
@@ -265,6 +275,9 @@ func (s *Server) Event(ctx context.Context, event any, opts ...DeliverOption) De
 // sendEvent delivers ev as attempt, queueing it when no connection is open and
 // scheduling the next retry.
 func (s *Server) sendEvent(ctx context.Context, ev *eventState, attempt int, reason string, forced int) Delivery {
+	if s.cfg.requestURL != nil {
+		return s.sendEventHTTP(ctx, ev, attempt, reason)
+	}
 	d := Delivery{Type: TypeEventsAPI, Conn: -1, EventID: ev.id, RetryAttempt: attempt, Payload: ev.payload}
 	s.mu.Lock()
 	if ev.acked || s.closed {
@@ -307,6 +320,9 @@ func (s *Server) sendEvent(ctx context.Context, ev *eventState, attempt int, rea
 // one. For events, an ack of either envelope stops further retries.
 func (s *Server) Redeliver(ctx context.Context, envelopeID string, opts ...DeliverOption) Delivery {
 	o := applyDeliverOpts(opts)
+	if s.cfg.requestURL != nil {
+		return s.redeliverHTTP(ctx, envelopeID, o)
+	}
 	s.mu.Lock()
 	old := s.envelopes[envelopeID]
 	if old == nil {

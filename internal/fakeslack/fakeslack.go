@@ -127,6 +127,7 @@ type config struct {
 	helloDelay       time.Duration
 	channels         []Channel
 	debug            bool
+	requestURL       *requestURL // WithRequestURL: deliver over HTTP
 }
 
 // Option configures a [Server].
