@@ -50,6 +50,8 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Logger:   logger,
 		Admins:   cfg.Admins,
 		Observer: m,
+
+		LibraryChannel: cfg.LibraryChannel,
 	})
 	if err != nil {
 		return err
@@ -101,6 +103,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	go func() { bot.Run(workCtx); close(workDone) }()
 	var wg sync.WaitGroup
 	wg.Go(func() { janitor(ctx, st, logger) })
+	wg.Go(func() { bot.SyncImages(ctx) }) // uploaded images get (back) their Slack copy
 
 	logger.Info("stickerbot running", "mode", cfg.Mode, "connections", cfg.SocketConnections, "admins", len(cfg.Admins))
 	var runErr error

@@ -160,7 +160,7 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 		return err
 	}
 	defer closeStore()
-	res, err := st.Import(ctx, drafts)
+	res, err := st.ImportLibrary(ctx, drafts)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -23,12 +24,27 @@ type Store interface {
 	Get(ctx context.Context, id int64) (sticker.Sticker, error)
 	RecordSend(ctx context.Context, id int64, user, channel string) error
 	Claim(ctx context.Context, key string) (bool, error)
+
+	// Library management (admins).
+	GetByName(ctx context.Context, name string) (sticker.Sticker, error)
+	Save(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error)
+	Delete(ctx context.Context, id int64) (sticker.Sticker, error)
+	List(ctx context.Context, offset, limit int) ([]sticker.Sticker, int64, error)
+	Image(ctx context.Context, id int64) (sticker.Image, error)
+	SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error)
+	StoredImages(ctx context.Context, after int64, limit int) ([]store.StoredImage, error)
 }
 
 // Slack is the part of slack-go's *slack.Client the handlers call.
 type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+
+	// Library management (admins): the add/edit modal, and images.
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	GetFileInfoContext(ctx context.Context, fileID string, count, page int) (*slack.File, []slack.Comment, *slack.Paging, error)
 }
 
 // Config holds a Bot's dependencies and limits.
@@ -37,8 +53,11 @@ type Config struct {
 	Slack  Slack
 	Logger *slog.Logger
 	Admins []string // Slack user IDs allowed to change the library
+	// LibraryChannel is where uploaded sticker images are shared so that
+	// image blocks can show them; empty: they are stored, not shown.
+	LibraryChannel string
 
-	Workers    int           // concurrent jobs; default 32
+	Workers    int           // concurrent jobs; default 16
 	QueueSize  int           // jobs waiting for a worker; default 2048
 	JobTimeout time.Duration // per job, Web API retries included; default 20s
 	// BusyReplies bounds the goroutines telling users the queue is full.
@@ -66,6 +85,7 @@ type Bot struct {
 	slack   Slack
 	log     *slog.Logger
 	admins  []string
+	library string // Config.LibraryChannel
 	obs     Observer
 	timeout time.Duration
 
@@ -80,7 +100,7 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("handlers: Store, Slack and Logger are required")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 32
+		cfg.Workers = 16
 	}
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 2048
@@ -99,6 +119,7 @@ func New(cfg Config) (*Bot, error) {
 		slack:   cfg.Slack,
 		log:     cfg.Logger,
 		admins:  slices.Clone(cfg.Admins),
+		library: cfg.LibraryChannel,
 		obs:     cfg.Observer,
 		timeout: cfg.JobTimeout,
 		workers: cfg.Workers,

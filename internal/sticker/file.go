@@ -10,11 +10,17 @@ import (
 	"github.com/stickerbot/stickerbot/internal/fold"
 )
 
-// FileRow is one sticker in an import or export file.
+// FileRow is one sticker in an import or export file. A row has an
+// ImageURL, or the image itself (ImageData, base64 in JSON, with its
+// ImageContentType), optionally with SlackFileID, the copy of that image
+// the bot uploaded to Slack.
 type FileRow struct {
-	Name     string   `json:"name"`
-	Tags     []string `json:"tags"`
-	ImageURL string   `json:"image_url"`
+	Name             string   `json:"name"`
+	Tags             []string `json:"tags"`
+	ImageURL         string   `json:"image_url"`
+	ImageContentType string   `json:"image_content_type,omitempty"`
+	ImageData        []byte   `json:"image_data,omitempty"`
+	SlackFileID      string   `json:"slack_file_id,omitempty"`
 }
 
 // RowError is one problem in an import file.
@@ -56,12 +62,17 @@ func ReadFile(r io.Reader, addedBy string) ([]Draft, error) {
 	drafts := make([]Draft, 0, len(rows))
 	first := make(map[string]int, len(rows))
 	for i, row := range rows {
-		d := Draft{Name: row.Name, Tags: row.Tags, ImageURL: row.ImageURL, AddedBy: addedBy}.Normalize()
-		if row.ImageURL == "" {
+		d := Draft{Name: row.Name, Tags: row.Tags, ImageURL: row.ImageURL, SlackFileID: row.SlackFileID, AddedBy: addedBy}
+		if len(row.ImageData) > 0 || row.ImageContentType != "" {
+			d.Image = &Image{ContentType: row.ImageContentType, Data: row.ImageData}
+		}
+		d = d.Normalize()
+		missing := row.ImageURL == "" && d.Image == nil && d.SlackFileID == ""
+		if missing {
 			errs = append(errs, RowError{i, FieldError{"image_url", "is missing: give an https image URL"}})
 		}
 		for _, fe := range d.Validate() {
-			if fe.Field == "image_url" && row.ImageURL == "" {
+			if fe.Field == "image_url" && missing {
 				continue
 			}
 			errs = append(errs, RowError{i, fe})

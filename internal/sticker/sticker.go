@@ -3,6 +3,7 @@
 package sticker
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -25,11 +26,14 @@ const (
 
 // Sticker is one sticker in the library.
 type Sticker struct {
-	ID          int64
-	Name        string
-	Tags        []string
-	ImageURL    string // an https URL, or empty when SlackFileID is set
-	SlackFileID string // a Slack file (F…) the bot can show, or empty
+	ID       int64
+	Name     string
+	Tags     []string
+	ImageURL string // an https URL, or empty for an uploaded image
+	// SlackFileID is a Slack file (F…) the bot can show: for an uploaded
+	// image, the bot's copy of it. With neither it nor ImageURL, the
+	// sticker's image is stored but cannot be shown (nor found) yet.
+	SlackFileID string
 	AddedBy     string // Slack user ID, or "import"
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -42,7 +46,10 @@ type Draft struct {
 	Tags        []string
 	ImageURL    string
 	SlackFileID string
-	AddedBy     string
+	// Image, when set, is the image itself, kept in the library; SlackFileID
+	// may then name the copy the bot uploaded to Slack to show it.
+	Image   *Image
+	AddedBy string
 }
 
 // FieldError names the field of a Draft that breaks a rule.
@@ -95,17 +102,21 @@ func (d Draft) Validate() []FieldError {
 		}
 	}
 	switch {
-	case d.ImageURL == "" && d.SlackFileID == "":
+	case d.ImageURL == "" && d.SlackFileID == "" && d.Image == nil:
 		errs = append(errs, FieldError{"image_url", "is missing: give an https image URL"})
-	case d.ImageURL != "" && d.SlackFileID != "":
+	case d.ImageURL != "" && (d.SlackFileID != "" || d.Image != nil):
 		errs = append(errs, FieldError{"image", "give either an image URL or a file, not both"})
 	case d.ImageURL != "":
 		if err := checkImageURL(d.ImageURL); err != "" {
 			errs = append(errs, FieldError{"image_url", err})
 		}
 	default:
-		if !slackFileID.MatchString(d.SlackFileID) {
+		if d.SlackFileID != "" && !slackFileID.MatchString(d.SlackFileID) {
 			errs = append(errs, FieldError{"image", "is not a Slack file ID"})
+		}
+		var fe FieldError
+		if d.Image != nil && errors.As(d.Image.Check(), &fe) {
+			errs = append(errs, fe)
 		}
 	}
 	return errs

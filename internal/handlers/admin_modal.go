@@ -1,0 +1,302 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/sticker"
+	"github.com/stickerbot/stickerbot/internal/store"
+)
+
+// The add/edit modal: its callback IDs and its input blocks (each input's
+// action_id is its block_id).
+const (
+	callbackAdd  = "sticker_add"
+	callbackEdit = "sticker_edit"
+	blockName    = "name"
+	blockTags    = "tags"
+	blockFile    = "file"
+	blockURL     = "image_url"
+	maxTagsInput = 1200 // MaxTags tags of MaxTagLen, with separators
+)
+
+// ackMargin is kept from the ack budget for encoding and writing the ack.
+const ackMargin = 300 * time.Millisecond
+
+// modalMeta is the modal's private_metadata: where the command came from
+// (for the confirmation) and, for an edit, which sticker.
+type modalMeta struct {
+	Channel     string `json:"c"`
+	ResponseURL string `json:"r,omitempty"`
+	ID          int64  `json:"id,omitempty"`
+}
+
+// openStickerModal opens the edit modal pre-filled with st, or the add
+// modal when st is nil or has no ID, with the command's trigger_id.
+func (b *Bot) openStickerModal(ctx context.Context, cmd slack.SlashCommand, to replyTo, st *sticker.Sticker) error {
+	meta := modalMeta{Channel: cmd.ChannelID, ResponseURL: cmd.ResponseURL}
+	if st != nil {
+		meta.ID = st.ID // 0: an add with a suggested name
+	}
+	_, err := b.slack.OpenViewContext(ctx, cmd.TriggerID, stickerModal(st, meta))
+	if err != nil {
+		switch slackError(err) {
+		case "expired_trigger_id", "exchanged_trigger_id":
+			b.notice(ctx, to, replyNew, "Slack gave me too little time to open the form. Please run the command again.")
+		default:
+			b.notice(ctx, to, replyNew, msgFailed)
+		}
+		return wrapSlack("views.open", err)
+	}
+	return nil
+}
+
+// stickerModal is the edit modal for st, or the add modal when st is nil
+// or has no ID (then st.Name, if any, is suggested).
+func stickerModal(st *sticker.Sticker, meta modalMeta) slack.ModalViewRequest {
+	rawMeta, _ := json.Marshal(meta)
+	name := slack.NewPlainTextInputBlockElement(plain("e.g. thumbs up"), blockName).WithMaxLength(sticker.MaxNameLen)
+	tags := slack.NewPlainTextInputBlockElement(plain("e.g. yes, ok, 좋아요, いいね"), blockTags).WithMaxLength(maxTagsInput)
+	url := slack.NewPlainTextInputBlockElement(plain("https://…/sticker.png"), blockURL).WithMaxLength(sticker.MaxURLLen)
+	file := slack.NewFileInputBlockElement(blockFile).WithFileTypes("png", "jpg", "jpeg", "gif").WithMaxFiles(1)
+	title, callback := "Add a sticker", callbackAdd
+	fileHint := "PNG, JPEG or GIF, at most 2 MB. Or give an image URL below, not both."
+	if st != nil && st.Name != "" {
+		name.WithInitialValue(st.Name)
+	}
+	if st != nil && st.ID > 0 {
+		title, callback = "Edit sticker", callbackEdit
+		if len(st.Tags) > 0 {
+			tags.WithInitialValue(tagsText(st.Tags))
+		}
+		if st.ImageURL != "" {
+			url.WithInitialValue(st.ImageURL)
+			fileHint = "To replace the image with a file, upload it and clear the URL below."
+		} else {
+			fileHint = "Leave empty to keep the current image. PNG, JPEG or GIF, at most 2 MB."
+		}
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callback,
+		Title:           plain(title),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: string(rawMeta),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewInputBlock(blockName, plain("Name"), plain("Unique; people search for it."), name),
+			slack.NewInputBlock(blockTags, plain("Tags"), plain("Separated by commas or spaces, in any language."), tags).WithOptional(true),
+			slack.NewInputBlock(blockFile, plain("Image file"), plain(fileHint), file).WithOptional(true),
+			slack.NewInputBlock(blockURL, plain("Or image URL"), plain("An https:// link to a PNG, JPEG or GIF."), url).WithOptional(true),
+		}},
+	}
+}
+
+// tagsText writes tags so that sticker.ParseTags reads them back, a
+// single tag with a space included.
+func tagsText(tags []string) string {
+	s := strings.Join(tags, ", ")
+	if len(tags) == 1 && strings.ContainsFunc(s, unicode.IsSpace) {
+		s += ","
+	}
+	return s
+}
+
+// viewSubmission validates a submitted modal and returns the ack payload
+// (nil closes the modal; field errors keep it open). It must return within
+// ctx, the ack budget: every check is bounded by it, and running out of
+// time is a field error asking to save again, never a missing ack.
+func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
+	var ic slack.InteractionCallback
+	if err := json.Unmarshal(req.Payload, &ic); err != nil {
+		b.log.Warn("malformed view submission", "envelope_id", req.EnvelopeID, "err", err)
+		return nil
+	}
+	cb := ic.View.CallbackID
+	if cb != callbackAdd && cb != callbackEdit {
+		b.log.Warn("unexpected view submission", "envelope_id", req.EnvelopeID, "callback_id", cb)
+		return nil
+	}
+	if !b.isAdmin(ic.User.ID) {
+		b.log.Warn("refused a library change from a non-admin", "envelope_id", req.EnvelopeID,
+			"user", ic.User.ID, "callback_id", cb)
+		return fieldErrors(blockName, "Only sticker admins can add or change stickers.")
+	}
+	var meta modalMeta
+	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" ||
+		(cb == callbackEdit) != (meta.ID > 0) {
+		b.log.Warn("bad modal metadata", "envelope_id", req.EnvelopeID, "user", ic.User.ID)
+		return fieldErrors(blockName, "This form is out of date. Close it and run the command again.")
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(2500 * time.Millisecond)
+	}
+	work, cancel := context.WithDeadline(ctx, deadline.Add(-ackMargin))
+	defer cancel()
+
+	d, errs := b.checkSubmission(work, ic, meta)
+	if len(errs) > 0 {
+		b.log.Info("sticker form has problems", "envelope_id", req.EnvelopeID, "user", ic.User.ID, "errors", errs)
+		return slack.NewErrorsViewSubmissionResponse(errs)
+	}
+	st, err := b.store.Save(work, meta.ID, d)
+	if err != nil {
+		block, msg := saveProblem(work, err)
+		lvl := b.log.Info
+		if block == blockName && msg == msgSaveFailed {
+			lvl = b.log.Error
+		}
+		lvl("cannot save sticker", "envelope_id", req.EnvelopeID, "user", ic.User.ID, "err", err)
+		return fieldErrors(block, msg)
+	}
+	verb := "added"
+	if meta.ID > 0 {
+		verb = "updated"
+	}
+	b.log.Info("sticker "+verb, "sticker_id", st.ID, "name", st.Name, "user", ic.User.ID)
+	go b.afterSave(context.WithoutCancel(ctx), meta, ic.User.ID, st, verb)
+	return nil
+}
+
+const (
+	msgSaveFailed = "I couldn't save the sticker: the library is unavailable. Please try again in a minute."
+	msgTooSlow    = "That took too long on my side. Please press Save again."
+)
+
+func fieldErrors(block, msg string) *slack.ViewSubmissionResponse {
+	return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg})
+}
+
+// saveProblem turns a store error into a field error; running out of
+// ctx is always "try again", whatever the driver made of it.
+func saveProblem(ctx context.Context, err error) (string, string) {
+	var fe sticker.FieldError
+	switch {
+	case errors.Is(err, store.ErrDuplicateName):
+		return blockName, "Another sticker already has this name. Choose another one."
+	case errors.Is(err, store.ErrNotFound):
+		return blockName, "This sticker was deleted meanwhile. Close the form and add it again."
+	case errors.As(err, &fe):
+		return fieldBlock(fe.Field), sentence(fe.Message)
+	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
+		return blockName, msgTooSlow
+	}
+	return blockName, msgSaveFailed
+}
+
+// fieldBlock maps a sticker.FieldError field to the modal's block.
+func fieldBlock(field string) string {
+	switch field {
+	case "tags":
+		return blockTags
+	case "image_url":
+		return blockURL
+	case "image":
+		return blockFile
+	}
+	return blockName
+}
+
+// sentence capitalises a FieldError message ("is empty") for a form.
+func sentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	return string(unicode.ToUpper(r)) + msg[n:] + "."
+}
+
+func inputValue(ic slack.InteractionCallback, block string) slack.BlockAction {
+	if ic.View.State == nil {
+		return slack.BlockAction{}
+	}
+	return ic.View.State.Values[block][block]
+}
+
+// checkSubmission reads and checks the form, on the server whatever the
+// client checked, and returns the draft to save or field errors by block.
+func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback, meta modalMeta) (sticker.Draft, map[string]string) {
+	errs := map[string]string{}
+	d := sticker.Draft{
+		Name:     strings.TrimSpace(inputValue(ic, blockName).Value),
+		Tags:     sticker.ParseTags(inputValue(ic, blockTags).Value),
+		ImageURL: strings.TrimSpace(inputValue(ic, blockURL).Value),
+		AddedBy:  ic.User.ID,
+	}
+	files := inputValue(ic, blockFile).Files
+	switch n := utf8.RuneCountInString(d.Name); {
+	case n == 0:
+		errs[blockName] = "Give the sticker a name."
+	case n > sticker.MaxNameLen:
+		errs[blockName] = fmt.Sprintf("Use at most %d characters (this has %d).", sticker.MaxNameLen, n)
+	}
+	var current *sticker.Sticker
+	if meta.ID > 0 {
+		st, err := b.store.Get(ctx, meta.ID)
+		if err != nil {
+			block, msg := saveProblem(ctx, err)
+			errs[block] = msg
+			return d, errs
+		}
+		current = &st
+	}
+	switch {
+	case d.ImageURL != "" && len(files) > 0:
+		errs[blockURL] = "Give an image URL or upload a file, not both: clear one of them."
+	case len(files) > 1:
+		errs[blockFile] = "Upload one file only."
+	case d.ImageURL == "" && len(files) == 0 && current == nil:
+		errs[blockFile] = "Upload an image, or give its https:// URL below."
+	}
+	// Rules on the draft (tags, URL), reported once per block.
+	probe := d
+	if probe.ImageURL == "" {
+		probe.SlackFileID = "F00000000" // the image is checked below
+	}
+	for _, fe := range probe.Normalize().Validate() {
+		if block := fieldBlock(fe.Field); errs[block] == "" {
+			errs[block] = sentence(fe.Message)
+		}
+	}
+	if errs[blockName] == "" {
+		if other, err := b.store.GetByName(ctx, d.Name); err == nil && other.ID != meta.ID {
+			errs[blockName] = fmt.Sprintf("“%s” is taken. Choose another name, or edit that sticker with `/sticker edit %s`.", clip(other.Name, 100), clip(other.Name, 100))
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			_, errs[blockName] = saveProblem(ctx, err)
+		}
+	}
+	if len(errs) > 0 {
+		return d, errs
+	}
+	switch {
+	case len(files) == 1:
+		img, problem := b.downloadImage(ctx, files[0])
+		if problem != "" {
+			errs[blockFile] = problem
+			return d, errs
+		}
+		d.Image = &img
+	case d.ImageURL == "" && current != nil:
+		// Edit without a new image: keep the current one.
+		if current.ImageURL != "" {
+			d.ImageURL = current.ImageURL
+			break
+		}
+		d.SlackFileID = current.SlackFileID
+		img, err := b.store.Image(ctx, current.ID)
+		switch {
+		case err == nil:
+			d.Image = &img
+		case !errors.Is(err, store.ErrNotFound):
+			_, errs[blockName] = saveProblem(ctx, err)
+		}
+	}
+	return d, errs
+}

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stickerbot/stickerbot/internal/fold"
+	"github.com/stickerbot/stickerbot/internal/sticker"
+)
+
+// ErrImageChanged is returned by SetSlackFile when the sticker's stored
+// image is no longer the one that was uploaded to Slack.
+var ErrImageChanged = errors.New("the sticker's image changed")
+
+// exportTimeout bounds Export and ImportLibrary, which read or write the
+// whole library.
+const exportTimeout = 20 * QueryTimeout
+
+// Save creates a sticker (id 0) or replaces sticker id with d: name, tags,
+// image URL, Slack file and stored image (d.Image; nil removes a stored
+// image). It returns ErrDuplicateName if the name is taken by another
+// sticker, ErrNotFound if sticker id does not exist, or the draft's first
+// sticker.FieldError.
+//
+// A sticker is searchable only once it can be shown: with an image URL or
+// a Slack file. One with only a stored image waits for SetSlackFile.
+func (s *Store) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error) {
+	d = d.Normalize()
+	if errs := d.Validate(); errs != nil {
+		return sticker.Sticker{}, fmt.Errorf("save sticker: %w", errs[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		id, err = saveSticker(ctx, tx, id, d)
+		return err
+	})
+	if err != nil {
+		return sticker.Sticker{}, fmt.Errorf("save sticker: %w", translate(err))
+	}
+	return s.Get(ctx, id)
+}
+
+// saveSticker inserts (id 0) or updates a sticker with its stored image
+// and search terms, and returns its id.
+func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int64, error) {
+	if id == 0 {
+		const q = `INSERT INTO stickers (name, name_key, tags, image_url, slack_file_id, added_by)
+			VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6) RETURNING id`
+		if err := tx.QueryRow(ctx, q, d.Name, fold.Term(d.Name), d.Tags, d.ImageURL, d.SlackFileID, d.AddedBy).Scan(&id); err != nil {
+			return 0, err
+		}
+	} else {
+		const q = `UPDATE stickers SET name = $2, name_key = $3, tags = $4,
+			image_url = nullif($5, ''), slack_file_id = nullif($6, ''), updated_at = now()
+			WHERE id = $1`
+		tag, err := tx.Exec(ctx, q, id, d.Name, fold.Term(d.Name), d.Tags, d.ImageURL, d.SlackFileID)
+		if err != nil {
+			return 0, err
+		}
+		if tag.RowsAffected() == 0 {
+			return 0, ErrNotFound
+		}
+	}
+	if d.Image != nil {
+		const q = `INSERT INTO sticker_images (sticker_id, content_type, data, sha256) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (sticker_id) DO UPDATE
+			SET content_type = excluded.content_type, data = excluded.data, sha256 = excluded.sha256, created_at = now()
+			WHERE sticker_images.sha256 <> excluded.sha256 OR sticker_images.content_type <> excluded.content_type`
+		if _, err := tx.Exec(ctx, q, id, d.Image.ContentType, d.Image.Data, d.Image.SHA256()); err != nil {
+			return 0, err
+		}
+	} else if _, err := tx.Exec(ctx, `DELETE FROM sticker_images WHERE sticker_id = $1`, id); err != nil {
+		return 0, err
+	}
+	if d.ImageURL != "" || d.SlackFileID != "" {
+		return id, writeTerms(ctx, tx, id, d)
+	}
+	return id, hideSticker(ctx, tx, id)
+}
+
+// hideSticker removes the search terms of sticker id, which cannot be
+// shown yet.
+func hideSticker(ctx context.Context, tx pgx.Tx, id int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM sticker_keys WHERE sticker_id = $1`, id)
+	return err
+}
+
+// Image returns the stored image of sticker id, or ErrNotFound if it has
+// none (an image URL, or no such sticker).
+func (s *Store) Image(ctx context.Context, id int64) (sticker.Image, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `SELECT content_type, data FROM sticker_images WHERE sticker_id = $1`
+	var img sticker.Image
+	if err := s.pool.QueryRow(ctx, q, id).Scan(&img.ContentType, &img.Data); err != nil {
+		return img, fmt.Errorf("get image of sticker %d: %w", id, translate(err))
+	}
+	return img, nil
+}
+
+// SetSlackFile records fileID as the Slack copy of sticker id's stored
+// image, whose SHA-256 is sum, and makes the sticker searchable. It
+// returns ErrNotFound if the sticker is gone, or ErrImageChanged if its
+// stored image is no longer the one with that digest (it was edited
+// meanwhile).
+func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var d sticker.Draft
+		var stored []byte
+		const q = `SELECT s.name, s.tags, i.sha256 FROM stickers s
+			JOIN sticker_images i ON i.sticker_id = s.id WHERE s.id = $1 FOR UPDATE OF s`
+		if err := tx.QueryRow(ctx, q, id).Scan(&d.Name, &d.Tags, &stored); err != nil {
+			return err
+		}
+		if !bytes.Equal(stored, sum) {
+			return ErrImageChanged
+		}
+		if _, err := tx.Exec(ctx, `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, id, fileID); err != nil {
+			return err
+		}
+		d.SlackFileID = fileID
+		return writeTerms(ctx, tx, id, d)
+	})
+	if err != nil {
+		return sticker.Sticker{}, fmt.Errorf("set the Slack file of sticker %d: %w", id, translate(err))
+	}
+	return s.Get(ctx, id)
+}
+
+// StoredImage names a sticker with a stored image, and its Slack copy
+// ("" when there is none yet).
+type StoredImage struct {
+	ID          int64
+	SlackFileID string
+}
+
+// StoredImages lists, by id, up to limit stickers with a stored image and
+// an id above after.
+func (s *Store) StoredImages(ctx context.Context, after int64, limit int) ([]StoredImage, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `SELECT s.id, coalesce(s.slack_file_id, '') FROM stickers s
+		JOIN sticker_images i ON i.sticker_id = s.id
+		WHERE s.id > $1 ORDER BY s.id LIMIT $2`
+	rows, err := s.pool.Query(ctx, q, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stored images: %w", translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredImage, error) {
+		var si StoredImage
+		err := r.Scan(&si.ID, &si.SlackFileID)
+		return si, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list stored images: %w", translate(err))
+	}
+	return out, nil
+}
+
+// List returns up to limit stickers in name order, skipping offset, and
+// how many the library holds.
+func (s *Store) List(ctx context.Context, offset, limit int) ([]sticker.Sticker, int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	const q = `SELECT ` + stickerColumns + `, count(*) OVER () FROM stickers s
+		ORDER BY s.name_key, s.id LIMIT $1 OFFSET $2`
+	rows, err := s.pool.Query(ctx, q, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stickers: %w", translate(err))
+	}
+	var total int64
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sticker.Sticker, error) {
+		return scanSticker(r, &total)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stickers: %w", translate(err))
+	}
+	if len(out) == 0 && offset > 0 {
+		// Past the end: the window function saw no row to count.
+		n, err := s.Count(ctx)
+		return out, n, err
+	}
+	return out, total, nil
+}
+
+// Export returns the whole library, in name order, as rows that
+// sticker.ReadFile and ImportLibrary take back: stored images travel as
+// their bytes.
+func (s *Store) Export(ctx context.Context) ([]sticker.FileRow, error) {
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
+	defer cancel()
+	const q = `SELECT s.name, s.tags, coalesce(s.image_url, ''), coalesce(s.slack_file_id, ''),
+			coalesce(i.content_type, ''), i.data
+		FROM stickers s LEFT JOIN sticker_images i ON i.sticker_id = s.id
+		ORDER BY s.name_key, s.id`
+	rows, err := s.pool.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sticker.FileRow, error) {
+		var row sticker.FileRow
+		err := r.Scan(&row.Name, &row.Tags, &row.ImageURL, &row.SlackFileID, &row.ImageContentType, &row.ImageData)
+		return row, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", translate(err))
+	}
+	return out, nil
+}
+
+// ImportLibrary is Import for drafts that may carry stored images (as
+// sticker.ReadFile returns for an exported library): every draft is added
+// or updated in one transaction, matched by folded name, and a draft equal
+// to its sticker (stored image included) counts as unchanged.
+func (s *Store) ImportLibrary(ctx context.Context, drafts []sticker.Draft) (ImportResult, error) {
+	for i, d := range drafts {
+		d = d.Normalize()
+		if errs := d.Validate(); errs != nil {
+			return ImportResult{}, fmt.Errorf("import row %d: %w", i, errs[0])
+		}
+		drafts[i] = d
+	}
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
+	defer cancel()
+	var res ImportResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		res = ImportResult{}
+		for _, d := range drafts {
+			const q = `SELECT s.id, s.name, s.tags, coalesce(s.image_url, ''), coalesce(s.slack_file_id, ''),
+					coalesce(i.content_type, ''), i.sha256
+				FROM stickers s LEFT JOIN sticker_images i ON i.sticker_id = s.id
+				WHERE s.name_key = $1 FOR UPDATE OF s`
+			var cur sticker.Draft
+			var id int64
+			var curType string
+			var curSum []byte
+			err := tx.QueryRow(ctx, q, fold.Term(d.Name)).Scan(&id, &cur.Name, &cur.Tags, &cur.ImageURL, &cur.SlackFileID, &curType, &curSum)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				if _, err := saveSticker(ctx, tx, 0, d); err != nil {
+					return err
+				}
+				res.Added++
+				continue
+			case err != nil:
+				return err
+			}
+			sameImage := curSum == nil && d.Image == nil ||
+				curSum != nil && d.Image != nil && curType == d.Image.ContentType && bytes.Equal(curSum, d.Image.SHA256())
+			if sameImage && cur.Name == d.Name && slices.Equal(cur.Tags, d.Tags) &&
+				cur.ImageURL == d.ImageURL && cur.SlackFileID == d.SlackFileID {
+				res.Unchanged++
+				continue
+			}
+			if _, err := saveSticker(ctx, tx, id, d); err != nil {
+				return err
+			}
+			res.Updated++
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import: %w", translate(err))
+	}
+	return res, nil
+}
