@@ -312,6 +312,30 @@ func TestAdminAddWithFile(t *testing.T) {
 		st, err := h.store.Get(context.Background(), st.ID)
 		return err == nil && st.SlackFileID == again
 	})
+
+	// Lost once more: the preview repairs it, and Send posts the new copy.
+	if _, err := h.db.Pool.Exec(context.Background(), `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, st.ID, lost); err != nil {
+		t.Fatal(err)
+	}
+	d := h.command("U1", "C1", "party parrot")
+	var preview fakeslack.ResponsePost
+	h.fs.WaitUntil(h.ctx, "a preview Slack accepts", func() bool {
+		for _, p := range h.fs.ResponsePosts() {
+			if p.URL == d.ResponseURL && p.Status == 200 {
+				preview = p
+				return true
+			}
+		}
+		return false
+	})
+	if _, f := imageOf(t, preview.Blocks); f == "" || f == lost {
+		t.Fatalf("preview after the loss shows %q", f)
+	}
+	h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+	posted := h.fs.WaitMessage(h.ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral && m.Source == "chat.postMessage" })
+	if _, f := imageOf(t, posted.Blocks); f == "" || f == lost {
+		t.Fatalf("sent sticker shows %q", f)
+	}
 }
 
 func TestAdminFileWithoutLibraryChannel(t *testing.T) {

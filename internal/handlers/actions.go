@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
 func (b *Bot) interaction(ctx context.Context, req socketmode.Request) error {
@@ -68,13 +71,13 @@ func (b *Bot) send(ctx context.Context, to replyTo, state buttonState) error {
 	if err != nil {
 		return b.storeFailure(ctx, to, replyReplace, err)
 	}
-	blocks, text := sentMessage(st, to.user)
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
-	if to.threadTS != "" {
-		opts = append(opts, slack.MsgOptionTS(to.threadTS))
-	}
 	path := "chat.postMessage"
-	_, _, err = b.slack.PostMessageContext(ctx, to.channel, opts...)
+	var opts []slack.MsgOption
+	err = b.showSticker(ctx, &st, func(st sticker.Sticker) error {
+		opts = sendOptions(st, to)
+		_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
+		return err
+	})
 	explain := err
 	if code := slackError(err); code == "not_in_channel" || code == "channel_not_found" {
 		path = "response_url"
@@ -96,6 +99,40 @@ func (b *Bot) send(ctx context.Context, to replyTo, state buttonState) error {
 		b.log.Warn("cannot record the send", "sticker_id", st.ID, "err", err)
 	}
 	return nil
+}
+
+// showSticker runs post, which shows *st. When Slack refuses it because it
+// has lost the library's copy of a sticker's image, the stored image is
+// uploaded again, *st updated, and post runs once more.
+func (b *Bot) showSticker(ctx context.Context, st *sticker.Sticker, post func(sticker.Sticker) error) error {
+	err := post(*st)
+	if err == nil || st.SlackFileID == "" || !refusedBlocks(err) {
+		return err
+	}
+	fixed, ferr := b.repairImage(ctx, *st)
+	if ferr != nil {
+		b.log.Warn("cannot repair a sticker's image", "sticker_id", st.ID, "err", ferr)
+		return err
+	}
+	*st = fixed
+	return post(fixed)
+}
+
+// refusedBlocks reports whether Slack refused a message's blocks: the Web
+// API says invalid_blocks; a response_url answers 400.
+func refusedBlocks(err error) bool {
+	var sc slack.StatusCodeError
+	return slackError(err) == "invalid_blocks" || (errors.As(err, &sc) && sc.Code == http.StatusBadRequest)
+}
+
+// sendOptions builds the message that posts st for to.user.
+func sendOptions(st sticker.Sticker, to replyTo) []slack.MsgOption {
+	blocks, text := sentMessage(st, to.user)
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+	if to.threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(to.threadTS))
+	}
+	return opts
 }
 
 func sendFailedText(err error) string {

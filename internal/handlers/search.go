@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
 
@@ -61,7 +62,9 @@ func (b *Bot) search(ctx context.Context, to replyTo, query string) error {
 		return err
 	}
 	state := buttonState{StickerID: m.ID, Pos: 0, ThreadTS: to.threadTS, Query: query}
-	return b.respond(ctx, to, replyNew, previewText(m.Sticker), previewMessage(m.Sticker, state, more, ""))
+	return b.showSticker(ctx, &m.Sticker, func(st sticker.Sticker) error {
+		return b.respond(ctx, to, replyNew, previewText(st), previewMessage(st, state, more, ""))
+	})
 }
 
 // next replaces the preview with the following match, or starts over from
@@ -89,5 +92,7 @@ func (b *Bot) next(ctx context.Context, to replyTo, state buttonState) error {
 		return err
 	}
 	state.StickerID = m.ID
-	return b.respond(ctx, to, replyReplace, previewText(m.Sticker), previewMessage(m.Sticker, state, more, note))
+	return b.showSticker(ctx, &m.Sticker, func(st sticker.Sticker) error {
+		return b.respond(ctx, to, replyReplace, previewText(st), previewMessage(st, state, more, note))
+	})
 }
