@@ -632,7 +632,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
 	var stdout, stderr bytes.Buffer
-	if err := run(ctx, []string{"stickerbot", "export", "-"}, envOf(map[string]string{"DATABASE_URL": src.URL}), &stdout, &stderr); err != nil {
+	if err := run(ctx, []string{"stickerbot", "export", "-"}, envOf(map[string]string{"DATABASE_URL": src.URL}), nil, &stdout, &stderr); err != nil {
 		t.Fatalf("export -: %v\n%s", err, stderr.String())
 	}
 	first, err := os.ReadFile(backup)

@@ -21,8 +21,13 @@ func envOf(m map[string]string) func(string) string {
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
+	return runCLIStdin(t, env, "", args...)
+}
+
+func runCLIStdin(t *testing.T, env map[string]string, stdin string, args ...string) (string, error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), append([]string{"stickerbot"}, args...), envOf(env), &out, &errOut)
+	err := run(context.Background(), append([]string{"stickerbot"}, args...), envOf(env), strings.NewReader(stdin), &out, &errOut)
 	return out.String() + errOut.String(), err
 }
 
@@ -73,6 +78,19 @@ func TestMigrateAndImport(t *testing.T) {
 	out, err = runCLI(t, env, "import", "../../examples/stickers.json")
 	if err != nil || !strings.Contains(out, "0 added, 0 updated, 32 unchanged") {
 		t.Fatalf("re-import: %v\n%s", err, out)
+	}
+}
+
+func TestImportFromStdin(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	sample, err := os.ReadFile("../../examples/stickers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLIStdin(t, map[string]string{"DATABASE_URL": db.URL}, string(sample), "import", "-")
+	if err != nil || !strings.Contains(out, "32 added") {
+		t.Fatalf("import -: %v\n%s", err, out)
 	}
 }
 

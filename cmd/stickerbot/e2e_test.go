@@ -137,7 +137,7 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 	done := make(chan error, 1)
 	exited := make(chan struct{})
 	go func() {
-		done <- run(ctx, []string{"stickerbot"}, envOf(vars), &bytes.Buffer{}, logs)
+		done <- run(ctx, []string{"stickerbot"}, envOf(vars), nil, &bytes.Buffer{}, logs)
 		close(exited)
 	}()
 	t.Cleanup(func() {

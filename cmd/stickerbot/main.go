@@ -24,7 +24,7 @@ func main() {
 		}
 		return dotenv[k]
 	}
-	err := run(ctx, os.Args, getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args, getenv, os.Stdin, os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stickerbot:", err)
 		var ue usageError

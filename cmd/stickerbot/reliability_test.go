@@ -50,7 +50,7 @@ func relRunBot(t *testing.T, fs *fakeslack.Server, dbURL string, env map[string]
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"stickerbot"}, envOf(vars), &bytes.Buffer{}, logs) }()
+	go func() { done <- run(ctx, []string{"stickerbot"}, envOf(vars), nil, &bytes.Buffer{}, logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

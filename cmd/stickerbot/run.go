@@ -26,7 +26,7 @@ const usage = `stickerbot: a Slack sticker-search bot.
 Usage:
   stickerbot [run]          apply migrations, then run the bot
   stickerbot migrate        apply database migrations and list them
-  stickerbot import FILE    add or update stickers from a JSON file
+  stickerbot import FILE    add or update stickers from a JSON file ("-" for stdin)
   stickerbot export FILE    write the library as a JSON file import reads back ("-" for stdout)
   stickerbot healthcheck    exit 0 if the bot on HTTP_ADDR answers /healthz (for Docker)
   stickerbot help           show this help
@@ -37,7 +37,7 @@ directory; see .env.example.
 
 // run is the whole program, with its dependencies passed in so tests can
 // run it as it runs in production.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "run"
 	if len(args) > 1 {
 		cmd = args[1]
@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if len(rest) != 1 {
 				return usageError{errors.New("usage: stickerbot import FILE")}
 			}
-			return importFile(ctx, dbURL, logger, rest[0], stdout)
+			return importFile(ctx, dbURL, logger, rest[0], stdin, stdout)
 		default:
 			if len(rest) != 1 {
 				return usageError{errors.New("usage: stickerbot export FILE")}
@@ -141,13 +141,21 @@ func migrate(ctx context.Context, dbURL config.Secret, logger *slog.Logger, stdo
 	return nil
 }
 
-func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdout io.Writer) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
+// importFile imports path, or stdin for "-" (handy with docker compose
+// exec, where the file is outside the container).
+func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdin io.Reader, stdout io.Writer) error {
+	in := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer f.Close()
+		in = f
+	} else if in == nil {
+		return usageError{errors.New("import -: no standard input")}
 	}
-	defer f.Close()
-	drafts, err := sticker.ReadFile(f, "import")
+	drafts, err := sticker.ReadFile(in, "import")
 	var fe sticker.FileErrors
 	if errors.As(err, &fe) {
 		return fmt.Errorf("import: %s has %d problem(s); nothing was imported:\n%w", path, len(fe), err)
