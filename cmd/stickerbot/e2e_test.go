@@ -106,18 +106,7 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 	fs := fakeslack.New(t, opts...)
 	db := testdb.New(t)
 	st := store.New(db.Pool)
-	f, err := os.Open("../../examples/stickers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	drafts, err := sticker.ReadFile(f, "import")
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Import(context.Background(), drafts); err != nil {
-		t.Fatal(err)
-	}
+	loadSample(t, st)
 	vars := map[string]string{
 		"SLACK_BOT_TOKEN": fs.BotToken(),
 		"SLACK_APP_TOKEN": fs.AppToken(),
@@ -132,6 +121,48 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 	for k, v := range httpVars {
 		vars[k] = v
 	}
+	// Registered first, so it runs after the bot has stopped.
+	t.Cleanup(func() {
+		for _, v := range fs.Violations() {
+			t.Errorf("fake Slack saw a protocol violation: %+v", v)
+		}
+		if c := fs.Connections(); mode == "http" && len(c) > 0 {
+			t.Errorf("in HTTP mode the bot opened %d Socket Mode connection(s)", len(c))
+		}
+	})
+	logs, exited := launchBot(t, vars, fs.BotToken(), fs.AppToken(), secret)
+	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(tcancel)
+	if mode == "http" {
+		waitReady(t, tctx, botURL, exited)
+	} else {
+		fs.WaitConnections(tctx, 2)
+	}
+	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret}
+}
+
+// loadSample imports examples/stickers.json into st.
+func loadSample(t *testing.T, st *store.Store) {
+	t.Helper()
+	f, err := os.Open("../../examples/stickers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	drafts, err := sticker.ReadFile(f, "import")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Import(context.Background(), drafts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// launchBot runs the bot (run, as main does) with vars as its environment
+// until the test ends; then it stops it as SIGTERM would, and checks that
+// it stopped cleanly and that none of secrets reached its logs.
+func launchBot(t *testing.T, vars map[string]string, secrets ...string) (*syncBuffer, <-chan struct{}) {
+	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -151,29 +182,16 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 			t.Error("the bot did not stop within 30s of SIGTERM")
 		}
 		out := logs.String()
-		for _, tok := range []string{fs.BotToken(), fs.AppToken(), secret} {
-			if tok != "" && strings.Contains(out, tok) {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(out, s) {
 				t.Errorf("a token or the signing secret is in the logs")
 			}
-		}
-		for _, v := range fs.Violations() {
-			t.Errorf("fake Slack saw a protocol violation: %+v", v)
-		}
-		if c := fs.Connections(); mode == "http" && len(c) > 0 {
-			t.Errorf("in HTTP mode the bot opened %d Socket Mode connection(s)", len(c))
 		}
 		if t.Failed() {
 			t.Logf("bot logs:\n%s", out)
 		}
 	})
-	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(tcancel)
-	if mode == "http" {
-		waitReady(t, tctx, botURL, exited)
-	} else {
-		fs.WaitConnections(tctx, 2)
-	}
-	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret}
+	return logs, exited
 }
 
 // waitReady polls botURL/readyz until it answers 200, failing the test when

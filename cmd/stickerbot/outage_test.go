@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
 	"github.com/stickerbot/stickerbot/internal/pgcluster"
-	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
 
@@ -36,18 +34,7 @@ func outageLoadSample(t *testing.T, url string) {
 	if _, err := store.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("../../examples/stickers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	drafts, err := sticker.ReadFile(f, "import")
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.New(pool).Import(ctx, drafts); err != nil {
-		t.Fatal(err)
-	}
+	loadSample(t, store.New(pool))
 }
 
 var servingHTTP = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -47,30 +46,7 @@ func relRunBot(t *testing.T, fs *fakeslack.Server, dbURL string, env map[string]
 	for k, v := range env {
 		vars[k] = v
 	}
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"stickerbot"}, envOf(vars), nil, &bytes.Buffer{}, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("the bot did not stop within 30s of SIGTERM")
-		}
-		out := logs.String()
-		for _, tok := range []string{fs.BotToken(), fs.AppToken()} {
-			if strings.Contains(out, tok) {
-				t.Errorf("a token is in the logs")
-			}
-		}
-		if t.Failed() {
-			t.Logf("bot logs:\n%s", out)
-		}
-	})
+	logs, _ := launchBot(t, vars, fs.BotToken(), fs.AppToken())
 	return &relBot{logs: logs}
 }
 

@@ -168,7 +168,7 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 		return err
 	}
 	defer closeStore()
-	res, err := st.ImportLibrary(ctx, drafts)
+	res, err := st.Import(ctx, drafts)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // image is no longer the one that was uploaded to Slack.
 var ErrImageChanged = errors.New("the sticker's image changed")
 
-// exportTimeout bounds Export and ImportLibrary, which read or write the
+// exportTimeout bounds Export and Import, which read or write the
 // whole library.
 const exportTimeout = 20 * QueryTimeout
 
@@ -87,7 +87,7 @@ func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int
 
 // hideSticker removes the search terms of sticker id, which cannot be
 // shown yet.
-func hideSticker(ctx context.Context, tx pgx.Tx, id int64) error {
+func hideSticker(ctx context.Context, tx dbtx, id int64) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Store) List(ctx context.Context, offset, limit int) ([]sticker.Sticker,
 }
 
 // Export returns the whole library, in name order, as rows that
-// sticker.ReadFile and ImportLibrary take back: stored images travel as
+// sticker.ReadFile and Import take back: stored images travel as
 // their bytes.
 func (s *Store) Export(ctx context.Context) ([]sticker.FileRow, error) {
 	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
@@ -220,11 +220,11 @@ func (s *Store) Export(ctx context.Context) ([]sticker.FileRow, error) {
 	return out, nil
 }
 
-// ImportLibrary is Import for drafts that may carry stored images (as
-// sticker.ReadFile returns for an exported library): every draft is added
-// or updated in one transaction, matched by folded name, and a draft equal
-// to its sticker (stored image included) counts as unchanged.
-func (s *Store) ImportLibrary(ctx context.Context, drafts []sticker.Draft) (ImportResult, error) {
+// Import adds or updates every draft (as sticker.ReadFile returns them,
+// stored images included) in one transaction, matching existing stickers
+// by folded name: either all drafts are stored or none, and a draft equal
+// to its sticker counts as unchanged, so importing twice changes nothing.
+func (s *Store) Import(ctx context.Context, drafts []sticker.Draft) (ImportResult, error) {
 	for i, d := range drafts {
 		d = d.Normalize()
 		if errs := d.Validate(); errs != nil {

@@ -156,7 +156,7 @@ func TestList(t *testing.T) {
 	}
 }
 
-func TestExportImportLibrary(t *testing.T) {
+func TestExportImport(t *testing.T) {
 	t.Parallel()
 	src := newStore(t)
 	ctx := context.Background()
@@ -178,9 +178,9 @@ func TestExportImportLibrary(t *testing.T) {
 		t.Fatalf("ReadFile of an export: %v\n%s", err, buf.Bytes())
 	}
 	dst := newStore(t)
-	res, err := dst.ImportLibrary(ctx, drafts)
+	res, err := dst.Import(ctx, drafts)
 	if err != nil || res.Added != 2 {
-		t.Fatalf("ImportLibrary: %+v, %v", res, err)
+		t.Fatalf("Import: %+v, %v", res, err)
 	}
 	again, err := dst.Export(ctx)
 	if err != nil {
@@ -194,7 +194,7 @@ func TestExportImportLibrary(t *testing.T) {
 		t.Fatalf("round trip changed the library:\n%s\n%s", buf.Bytes(), buf2.Bytes())
 	}
 	drafts, _ = sticker.ReadFile(bytes.NewReader(buf.Bytes()), "import")
-	if res, err := dst.ImportLibrary(ctx, drafts); err != nil || res.Unchanged != 2 {
+	if res, err := dst.Import(ctx, drafts); err != nil || res.Unchanged != 2 {
 		t.Fatalf("second import: %+v, %v", res, err)
 	}
 	if got := search(t, dst, "a b"); !slices.Equal(names(got), []string{"uploaded"}) {

@@ -168,46 +168,6 @@ type dbtx interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Create adds a sticker. It returns ErrDuplicateName if the name is taken,
-// or the draft's first sticker.FieldError if it breaks a rule.
-func (s *Store) Create(ctx context.Context, d sticker.Draft) (sticker.Sticker, error) {
-	d = d.Normalize()
-	if errs := d.Validate(); errs != nil {
-		return sticker.Sticker{}, fmt.Errorf("create sticker: %w", errs[0])
-	}
-	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
-	defer cancel()
-	var id int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		id, err = insertSticker(ctx, tx, d)
-		return err
-	})
-	if err != nil {
-		return sticker.Sticker{}, fmt.Errorf("create sticker: %w", translate(err))
-	}
-	return s.Get(ctx, id)
-}
-
-// Update replaces the name, tags and image of sticker id. It returns
-// ErrNotFound, ErrDuplicateName (a rename onto a taken name), or a
-// sticker.FieldError.
-func (s *Store) Update(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error) {
-	d = d.Normalize()
-	if errs := d.Validate(); errs != nil {
-		return sticker.Sticker{}, fmt.Errorf("update sticker: %w", errs[0])
-	}
-	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
-	defer cancel()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return updateSticker(ctx, tx, id, d)
-	})
-	if err != nil {
-		return sticker.Sticker{}, fmt.Errorf("update sticker %d: %w", id, translate(err))
-	}
-	return s.Get(ctx, id)
-}
-
 // Delete removes sticker id and returns what it was. The send history
 // stays, with the sticker's name. It returns ErrNotFound if there is none.
 func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
@@ -221,37 +181,10 @@ func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
 	return st, nil
 }
 
-func insertSticker(ctx context.Context, tx dbtx, d sticker.Draft) (int64, error) {
-	const q = `INSERT INTO stickers (name, name_key, tags, image_url, slack_file_id, added_by)
-		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6) RETURNING id`
-	var id int64
-	if err := tx.QueryRow(ctx, q, d.Name, fold.Term(d.Name), d.Tags, d.ImageURL, d.SlackFileID, d.AddedBy).Scan(&id); err != nil {
-		return 0, err
-	}
-	return id, writeTerms(ctx, tx, id, d)
-}
-
-func updateSticker(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
-	const q = `UPDATE stickers SET name = $2, name_key = $3, tags = $4,
-		image_url = nullif($5, ''), slack_file_id = nullif($6, ''), updated_at = now()
-		WHERE id = $1`
-	tag, err := tx.Exec(ctx, q, id, d.Name, fold.Term(d.Name), d.Tags, d.ImageURL, d.SlackFileID)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return writeTerms(ctx, tx, id, d)
-}
-
 // writeTerms replaces the search terms and words of sticker id with those
 // of its name and tags.
 func writeTerms(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM sticker_keys WHERE sticker_id = $1`, id); err != nil {
+	if err := hideSticker(ctx, tx, id); err != nil {
 		return err
 	}
 	kinds := []int16{0}
@@ -358,51 +291,4 @@ func translate(err error) error {
 // ImportResult counts what Import did.
 type ImportResult struct {
 	Added, Updated, Unchanged int
-}
-
-// Import adds or updates every draft in one transaction, matching existing
-// stickers by name (folded), so running it twice changes nothing the
-// second time. Either all drafts are stored or none.
-func (s *Store) Import(ctx context.Context, drafts []sticker.Draft) (ImportResult, error) {
-	for i, d := range drafts {
-		d = d.Normalize()
-		if errs := d.Validate(); errs != nil {
-			return ImportResult{}, fmt.Errorf("import row %d: %w", i, errs[0])
-		}
-		drafts[i] = d
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*QueryTimeout)
-	defer cancel()
-	var res ImportResult
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		res = ImportResult{}
-		for _, d := range drafts {
-			const q = `SELECT id, name, tags, coalesce(image_url, ''), coalesce(slack_file_id, '')
-				FROM stickers WHERE name_key = $1 FOR UPDATE`
-			var cur sticker.Draft
-			var id int64
-			err := tx.QueryRow(ctx, q, fold.Term(d.Name)).Scan(&id, &cur.Name, &cur.Tags, &cur.ImageURL, &cur.SlackFileID)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				if _, err := insertSticker(ctx, tx, d); err != nil {
-					return err
-				}
-				res.Added++
-			case err != nil:
-				return err
-			case cur.Name == d.Name && slices.Equal(cur.Tags, d.Tags) && cur.ImageURL == d.ImageURL && cur.SlackFileID == d.SlackFileID:
-				res.Unchanged++
-			default:
-				if err := updateSticker(ctx, tx, id, d); err != nil {
-					return err
-				}
-				res.Updated++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return ImportResult{}, fmt.Errorf("import: %w", translate(err))
-	}
-	return res, nil
 }

@@ -20,7 +20,7 @@ func newStore(t *testing.T) *store.Store {
 
 func mustCreate(t *testing.T, st *store.Store, name string, tags ...string) sticker.Sticker {
 	t.Helper()
-	s, err := st.Create(context.Background(), sticker.Draft{
+	s, err := st.Save(context.Background(), 0, sticker.Draft{
 		Name: name, Tags: tags, ImageURL: "https://img.example.com/" + url.PathEscape(name) + ".png", AddedBy: "U1",
 	})
 	if err != nil {
@@ -225,14 +225,14 @@ func TestCreateUpdateDelete(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	a := mustCreate(t, st, "Cat", "kitty")
-	if _, err := st.Create(ctx, sticker.Draft{Name: " ＣＡＴ ", ImageURL: "https://x.example/c.png"}); !errors.Is(err, store.ErrDuplicateName) {
+	if _, err := st.Save(ctx, 0, sticker.Draft{Name: " ＣＡＴ ", ImageURL: "https://x.example/c.png"}); !errors.Is(err, store.ErrDuplicateName) {
 		t.Fatalf("duplicate name: %v", err)
 	}
 	b := mustCreate(t, st, "dog")
-	if _, err := st.Update(ctx, b.ID, sticker.Draft{Name: "cat", ImageURL: "https://x.example/d.png"}); !errors.Is(err, store.ErrDuplicateName) {
+	if _, err := st.Save(ctx, b.ID, sticker.Draft{Name: "cat", ImageURL: "https://x.example/d.png"}); !errors.Is(err, store.ErrDuplicateName) {
 		t.Fatalf("rename onto a taken name: %v", err)
 	}
-	u, err := st.Update(ctx, a.ID, sticker.Draft{Name: "Kitten", Tags: []string{"고양이"}, ImageURL: "https://x.example/k.png"})
+	u, err := st.Save(ctx, a.ID, sticker.Draft{Name: "Kitten", Tags: []string{"고양이"}, ImageURL: "https://x.example/k.png"})
 	if err != nil || u.Name != "Kitten" {
 		t.Fatalf("update: %v %+v", err, u)
 	}
@@ -257,7 +257,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 	if err := st.RecordSend(ctx, a.ID, "U1", "C1"); err != nil {
 		t.Fatalf("send of a deleted sticker: %v", err)
 	}
-	if _, err := st.Update(ctx, a.ID, sticker.Draft{Name: "x", ImageURL: "https://x.example/x.png"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Save(ctx, a.ID, sticker.Draft{Name: "x", ImageURL: "https://x.example/x.png"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("update deleted: %v", err)
 	}
 }
