@@ -30,6 +30,10 @@ const claimTTL = time.Hour
 // runBot runs the bot until ctx is done, then shuts down in order: stop
 // taking envelopes, finish queued work, close the database.
 func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	// A fatal Socket Mode error (a rejected app token) stops everything
+	// else too, so the process exits and its supervisor can say why.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
 		return err
@@ -109,6 +113,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	var runErr error
 	if mgr != nil {
 		runErr = mgr.Run(ctx)
+		stop()
 	} else {
 		<-ctx.Done()
 	}
@@ -234,9 +239,13 @@ func listen(addr string, h http.Handler) (*server, error) {
 	}}, nil
 }
 
-// serve runs until ctx is done, then shuts down with a fresh timeout.
+// serve runs until ctx is done, then shuts down with a fresh timeout. It
+// returns once in-flight requests have finished (Serve itself returns as
+// soon as Shutdown starts), so nothing they queue is left unprocessed.
 func (s *server) serve(ctx context.Context, logger *slog.Logger) {
+	shut := make(chan struct{})
 	go func() {
+		defer close(shut)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -245,4 +254,5 @@ func (s *server) serve(ctx context.Context, logger *slog.Logger) {
 	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("HTTP server failed", "err", err)
 	}
+	<-shut
 }

@@ -155,8 +155,9 @@ func TestLoggerRedactsTokens(t *testing.T) {
 		var buf bytes.Buffer
 		logger := newLogger(&buf, slog.LevelInfo, format)
 		logger.Info("dial failed", "url", "wss://x/?token=xapp-1-A1-abc", "err", errors.New("post: Authorization Bearer xoxb-123-abc rejected"))
+		logger.Warn("cannot tell the user", "err", errors.New(`Post "https://hooks.slack.com/actions/T1/2/s3cr3t": timeout`))
 		out := buf.String()
-		if strings.Contains(out, "xapp-1") || strings.Contains(out, "xoxb-123") || !strings.Contains(out, "[redacted]") {
+		if strings.Contains(out, "xapp-1") || strings.Contains(out, "xoxb-123") || strings.Contains(out, "s3cr3t") || !strings.Contains(out, "[redacted]") {
 			t.Errorf("%s log: %s", format, out)
 		}
 		if format == "json" && !strings.HasPrefix(out, "{") {

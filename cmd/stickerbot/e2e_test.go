@@ -488,3 +488,58 @@ func TestSendFailuresAreExplained(t *testing.T) {
 		t.Errorf("failed sends counted: %d", n)
 	}
 }
+
+// TestRejectedAppTokenExits: when Slack refuses the app token the bot says
+// which variable is wrong and exits, instead of hanging with a green
+// /healthz.
+func TestRejectedAppTokenExits(t *testing.T) {
+	t.Parallel()
+	fs := fakeslack.New(t)
+	db := testdb.New(t)
+	vars := map[string]string{
+		"SLACK_BOT_TOKEN": fs.BotToken(), "SLACK_APP_TOKEN": "xapp-1-A0-revoked-secret",
+		"SLACK_API_URL": fs.APIURL(), "DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0",
+	}
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(context.Background(), []string{"stickerbot"}, envOf(vars), nil, &bytes.Buffer{}, logs) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") || strings.Contains(err.Error()+logs.String(), "revoked-secret") {
+			t.Fatalf("run returned %v; logs:\n%s", err, logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the bot kept running with a rejected app token; logs:\n%s", logs)
+	}
+}
+
+// TestPreviewWithoutImage: when Slack refuses a preview's image (a dead
+// image URL answers 400 on the response_url), the user still gets the
+// preview, without the image, with its buttons.
+func TestPreviewWithoutImage(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	h.fs.FailNext(fakeslack.MethodResponseURL, 1, fakeslack.Failure{Status: 400})
+	d := h.command("U1", "C1", "cat")
+	var got fakeslack.ResponsePost
+	h.fs.WaitUntil(h.ctx, "a preview Slack accepts", func() bool {
+		for _, p := range h.fs.ResponsePosts() {
+			if p.URL == d.ResponseURL && p.Status == 200 {
+				got = p
+				return true
+			}
+		}
+		return false
+	})
+	if ids := buttons(t, got.Blocks); strings.Join(ids, ",") != "sticker_send,sticker_next,sticker_cancel" {
+		t.Fatalf("buttons %v in %s", ids, got.Blocks)
+	}
+	for _, b := range blocks(t, got.Blocks) {
+		if b["type"] == "image" {
+			t.Fatalf("the refused image is still there: %s", got.Blocks)
+		}
+	}
+	if !strings.Contains(strings.Join(got.Message.MrkdwnTexts(), " "), "can't show") {
+		t.Errorf("the preview doesn't say the image is missing: %v", got.Message.MrkdwnTexts())
+	}
+}

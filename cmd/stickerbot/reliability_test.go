@@ -723,3 +723,45 @@ func TestTwoBotsShareDatabase(t *testing.T) {
 		t.Logf("note: one bot skipped every duplicate (fine, the claims are shared)")
 	}
 }
+
+// TestRefreshSingleConnection: with one connection, a warning and then a
+// refresh_requested on it; the bot opens exactly one replacement, which
+// says hello before the old socket is closed, so the bot is never without
+// a connection and commands sent meanwhile are answered.
+func TestRefreshSingleConnection(t *testing.T) {
+	t.Parallel()
+	fs := fakeslack.New(t)
+	relCheckViolations(t, fs)
+	db := relSampleDB(t)
+	relRunBot(t, fs, db.URL, map[string]string{"SOCKET_CONNECTIONS": "1"})
+	ctx := relCtx(t, 45*time.Second)
+	fs.WaitConnections(ctx, 1)
+	mon := monitorConns(fs)
+
+	fs.Disconnect(0, "warning")
+	var ds []fakeslack.Delivery
+	// Slack keeps delivering on the warned socket until the replacement is up.
+	ds = append(ds, relCommand(t, ctx, fs, "cat", fakeslack.OnConn(0)))
+	fs.Disconnect(0, "refresh_requested")
+	ds = append(ds, relCommand(t, ctx, fs, "dog", fakeslack.OnConn(0)))
+	fs.WaitUntil(ctx, "the replacement said hello", func() bool {
+		cs := fs.Connections()
+		return len(cs) >= 2 && cs[1].Hello
+	})
+	if c := fs.Connections()[0]; c.Closed {
+		t.Errorf("the only connection was closed (%s) before its replacement said hello", c.CloseReason)
+	}
+	ds = append(ds, relCommand(t, ctx, fs, "party"))
+	relAnswered(t, ctx, fs, ds)
+	fs.WaitConnClosed(ctx, 0)
+	minOpen, samples := mon.finish()
+	if minOpen < 1 {
+		t.Errorf("at some moment no connection was open (%d samples)", samples)
+	}
+	if n := len(fs.Connections()); n != 2 {
+		t.Errorf("%d connections for one warning and one refresh, want 2 (one replacement)", n)
+	}
+	if open := fs.OpenConnections(); len(open) != 1 || open[0].Index != 1 {
+		t.Errorf("open connections after the refresh: %+v", open)
+	}
+}

@@ -177,8 +177,10 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 }
 
 // tokenPattern matches Slack tokens wherever they might hide in a log line
-// (an error text from a library, a URL): they are replaced, never printed.
-var tokenPattern = regexp.MustCompile(`xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+`)
+// (an error text from a library, a URL), and response_urls, which let
+// anyone post into a conversation for half an hour: they are replaced,
+// never printed.
+var tokenPattern = regexp.MustCompile(`xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|https://hooks\.slack(-gov)?\.com/[^\s"]+`)
 
 // newLogger logs text, or JSON with format "json", and scrubs tokens from
 // every string and error it is given.

@@ -62,9 +62,7 @@ func previewMessage(st sticker.Sticker, state buttonState, more bool, note strin
 	if !more {
 		context += " (the last one)"
 	}
-	if note != "" {
-		context = note + " · " + context
-	}
+	context = joinNotes(note, context)
 	next := "Next"
 	if !more {
 		next = "Start over"
@@ -78,6 +76,17 @@ func previewMessage(st sticker.Sticker, state buttonState, more bool, note strin
 			slack.NewButtonBlockElement(actionCancel, value, plain("Cancel")),
 		),
 	}
+}
+
+// joinNotes joins the non-empty notes of a context line.
+func joinNotes(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " · " + b
 }
 
 // previewText is the notification and screen-reader text of a preview.
@@ -112,8 +121,10 @@ const (
 	msgFailed      = "Sorry, something went wrong on my side. Please try again."
 	msgBadButton   = "That button no longer works. Search again with `/sticker <words>`."
 	msgGone        = "That sticker was deleted. Search again with `/sticker <words>`."
-	msgTooLong     = "That search is too long: use at most 100 characters."
+	msgNoImage     = "Slack can't show this sticker's image; tell a sticker admin"
 )
+
+var msgTooLong = fmt.Sprintf("That search is too long: use at most %d characters.", sticker.MaxQueryLen)
 
 func noMatchText(query string) string {
 	return fmt.Sprintf("No sticker matches “%s”. Try fewer or other words (tags work too, in any language), or `/sticker help`.", escape(query))

@@ -40,3 +40,22 @@ func TestStopStart(t *testing.T) {
 		t.Fatalf("after restart: %v", err)
 	}
 }
+
+func TestPauseResume(t *testing.T) {
+	t.Parallel()
+	c := Start(t)
+	c.Pause(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_, err := query(ctx, c.URL())
+	cancel()
+	if err == nil {
+		t.Fatal("the paused cluster answered")
+	}
+	c.Resume(t)
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := query(ctx, c.URL()); err != nil {
+		t.Fatalf("after resume: %v", err)
+	}
+	c.Pause(t) // cleanup must cope with a paused cluster
+}

@@ -51,8 +51,11 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 		// pgx's message may quote the URL, password included.
 		return nil, errors.New("open database: DATABASE_URL is not a valid PostgreSQL URL")
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8
+	// The bot's 16 workers, modal checks, the image sync and /readyz share
+	// the pool; waiting for a connection counts against QueryTimeout.
+	// pool_max_conns in the URL still wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = 20
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	// Fuzzy matching uses the trigram operators so the GIN index serves
