@@ -502,7 +502,9 @@ func TestRejectedAppTokenExits(t *testing.T) {
 	}
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(context.Background(), []string{"stickerbot"}, envOf(vars), nil, &bytes.Buffer{}, logs) }()
+	go func() {
+		done <- run(context.Background(), []string{"stickerbot"}, envOf(vars), nil, &bytes.Buffer{}, logs)
+	}()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") || strings.Contains(err.Error()+logs.String(), "revoked-secret") {
