@@ -50,7 +50,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	bot, err := handlers.New(handlers.Config{
 		Store:    st,
-		Slack:    observedSlack{Client: api, m: m},
+		Slack:    api,
 		Logger:   logger,
 		Admins:   cfg.Admins,
 		Observer: m,
@@ -132,28 +132,6 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stickerbot stopped")
 	return nil
-}
-
-// observedSlack counts Web API errors by method for the metrics.
-type observedSlack struct {
-	*slack.Client
-	m *metrics.Metrics
-}
-
-func (o observedSlack) PostMessageContext(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
-	ch, ts, err := o.Client.PostMessageContext(ctx, channel, opts...)
-	if err != nil {
-		o.m.WebAPIError("chat.postMessage", err)
-	}
-	return ch, ts, err
-}
-
-func (o observedSlack) PostEphemeralContext(ctx context.Context, channel, user string, opts ...slack.MsgOption) (string, error) {
-	ts, err := o.Client.PostEphemeralContext(ctx, channel, user, opts...)
-	if err != nil {
-		o.m.WebAPIError("chat.postEphemeral", err)
-	}
-	return ts, err
 }
 
 // newSlackClient returns the Web API client: every call (apps.connections.open

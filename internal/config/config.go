@@ -177,20 +177,14 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-func validUserID(s string) bool {
-	if len(s) < 3 || len(s) > 20 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
-	for _, r := range s {
-		if !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
+func validUserID(s string) bool { return validID(s, "UW") }
 
-func validChannelID(s string) bool {
-	if len(s) < 3 || len(s) > 20 || (s[0] != 'C' && s[0] != 'G') {
+func validChannelID(s string) bool { return validID(s, "CG") }
+
+// validID reports whether s looks like a Slack ID starting with one of
+// the letters in kinds.
+func validID(s, kinds string) bool {
+	if len(s) < 3 || len(s) > 20 || !strings.ContainsRune(kinds, rune(s[0])) {
 		return false
 	}
 	for _, r := range s {

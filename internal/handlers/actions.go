@@ -76,13 +76,14 @@ func (b *Bot) send(ctx context.Context, to replyTo, state buttonState) error {
 	err = b.showSticker(ctx, &st, func(st sticker.Sticker) error {
 		opts = sendOptions(st, to)
 		_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
-		return err
+		return b.wrapSlack("chat.postMessage", err)
 	})
 	explain := err
 	if code := slackError(err); code == "not_in_channel" || code == "channel_not_found" {
 		path = "response_url"
 		_, _, err = b.slack.PostMessageContext(ctx, to.channel,
 			append(opts, slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeInChannel))...)
+		err = b.wrapSlack("response_url", err)
 	}
 	if err != nil {
 		// When both paths fail, the channel's own error says more than

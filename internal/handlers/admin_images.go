@@ -126,7 +126,7 @@ func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st stick
 		}
 		text := fmt.Sprintf("Sticker *%s* %s%s.", escape(st.Name), verb, tagList(st.Tags))
 		if note == "" {
-			text += fmt.Sprintf(" Find it with `/sticker %s`.", escape(st.Name))
+			text += fmt.Sprintf(" Find it with `/sticker search %s`.", escape(st.Name))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
 		if note != "" {
@@ -195,7 +195,7 @@ func (b *Bot) hostImage(ctx context.Context, id int64) (sticker.Sticker, error) 
 			escape(clip(st.Name, 100))),
 	})
 	if err != nil {
-		return sticker.Sticker{}, wrapSlack("files.uploadV2", err)
+		return sticker.Sticker{}, b.wrapSlack("files.uploadV2", err)
 	}
 	if err := b.waitProcessed(ctx, f.ID); err != nil {
 		return sticker.Sticker{}, err
@@ -215,7 +215,7 @@ func (b *Bot) waitProcessed(ctx context.Context, fileID string) error {
 	for {
 		f, _, _, err := b.slack.GetFileInfoContext(ctx, fileID, 0, 0)
 		if err != nil {
-			return wrapSlack("files.info", err)
+			return b.wrapSlack("files.info", err)
 		}
 		if f.Mimetype != "" {
 			return nil
@@ -240,7 +240,7 @@ func (b *Bot) repairImage(ctx context.Context, st sticker.Sticker) (sticker.Stic
 		case err == nil:
 			return st, b.waitProcessed(ctx, st.SlackFileID)
 		case slackError(err) != "file_not_found":
-			return st, wrapSlack("files.info", err)
+			return st, b.wrapSlack("files.info", err)
 		}
 		b.log.Warn("Slack lost a sticker image; uploading it again", "sticker_id", st.ID, "file_id", st.SlackFileID)
 	}

@@ -55,7 +55,7 @@ func (b *Bot) openStickerModal(ctx context.Context, cmd slack.SlashCommand, to r
 		default:
 			b.notice(ctx, to, replyNew, msgFailed)
 		}
-		return wrapSlack("views.open", err)
+		return b.wrapSlack("views.open", err)
 	}
 	return nil
 }

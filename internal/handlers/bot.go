@@ -49,10 +49,10 @@ type Slack interface {
 
 // Config holds a Bot's dependencies and limits.
 type Config struct {
-	Store  Store
-	Slack  Slack
-	Logger *slog.Logger
-	Admins []string // Slack user IDs allowed to change the library
+	Store  Store        // the sticker library; required
+	Slack  Slack        // the Web API client (bot token); required
+	Logger *slog.Logger // required
+	Admins []string     // Slack user IDs allowed to change the library
 	// LibraryChannel is where uploaded sticker images are shared so that
 	// image blocks can show them; empty: they are stored, not shown.
 	LibraryChannel string
@@ -70,6 +70,7 @@ type Observer interface {
 	JobDone(kind string, d time.Duration, err error)
 	Searched(d time.Duration)
 	Busy(kind string)
+	WebAPIError(method string, err error)
 }
 
 type nopObserver struct{}
@@ -77,6 +78,7 @@ type nopObserver struct{}
 func (nopObserver) JobDone(string, time.Duration, error) {}
 func (nopObserver) Searched(time.Duration)               {}
 func (nopObserver) Busy(string)                          {}
+func (nopObserver) WebAPIError(string, error)            {}
 
 // Bot handles Slack payloads. Create it with New, start its workers with
 // Run, and feed it envelopes with Envelope.
@@ -159,7 +161,7 @@ func (b *Bot) respond(ctx context.Context, to replyTo, mode replyMode, text stri
 			opts = append(opts, slack.MsgOptionTS(to.threadTS))
 		}
 		_, err := b.slack.PostEphemeralContext(ctx, to.channel, to.user, opts...)
-		return wrapSlack("chat.postEphemeral", err)
+		return b.wrapSlack("chat.postEphemeral", err)
 	}
 	switch mode {
 	case replyReplace:
@@ -170,7 +172,7 @@ func (b *Bot) respond(ctx context.Context, to replyTo, mode replyMode, text stri
 		opts = append(opts, slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeEphemeral))
 	}
 	_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
-	return wrapSlack("response_url", err)
+	return b.wrapSlack("response_url", err)
 }
 
 // notice sends a short ephemeral text, logging rather than returning a
@@ -192,10 +194,12 @@ func (b *Bot) storeFailure(ctx context.Context, to replyTo, mode replyMode, err 
 	return err
 }
 
-func wrapSlack(method string, err error) error {
+// wrapSlack names the Web API method in err and counts the failure.
+func (b *Bot) wrapSlack(method string, err error) error {
 	if err == nil {
 		return nil
 	}
+	b.obs.WebAPIError(method, err)
 	return fmt.Errorf("%s: %w", method, err)
 }
 

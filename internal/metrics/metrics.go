@@ -123,9 +123,6 @@ func (m *Metrics) Handler() http.Handler {
 	}))
 }
 
-// Register adds another collector (a database pool's, say) to the registry.
-func (m *Metrics) Register(c prometheus.Collector) error { return m.reg.Register(c) }
-
 // RegisterStickerCount adds the gauge stickerbot_stickers, the size of the
 // sticker library, read at each scrape by calling count with a context
 // bounded by StickerCountTimeout. When count fails the gauge is left out of

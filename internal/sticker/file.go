@@ -29,11 +29,13 @@ type RowError struct {
 	FieldError
 }
 
+// Error names the row (from 0) and the field.
 func (e RowError) Error() string { return fmt.Sprintf("row %d: %s", e.Index, e.FieldError) }
 
 // FileErrors lists every problem found in an import file.
 type FileErrors []RowError
 
+// Error lists every problem, one a line.
 func (e FileErrors) Error() string {
 	lines := make([]string, len(e))
 	for i, re := range e {

@@ -58,6 +58,7 @@ type FieldError struct {
 	Message string
 }
 
+// Error says which field is wrong and why.
 func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 var slackFileID = regexp.MustCompile(`^F[A-Z0-9]{8,}$`)

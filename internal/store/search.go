@@ -28,9 +28,8 @@ const (
 // minFuzzyScore is the least average similarity, over the query's words,
 // that makes a sticker a fuzzy match.
 const (
-	similarityThreshold     = 0.3
-	wordSimilarityThreshold = 0.6 // pg_trgm's default; unused by search
-	minFuzzyScore           = 0.3
+	similarityThreshold = 0.3
+	minFuzzyScore       = 0.3
 )
 
 // Match is a search result.

@@ -61,7 +61,6 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	// Fuzzy matching uses the trigram operators so the GIN index serves
 	// them; these thresholds decide what counts as a match (see search.go).
 	cfg.ConnConfig.RuntimeParams["pg_trgm.similarity_threshold"] = fmt.Sprint(similarityThreshold)
-	cfg.ConnConfig.RuntimeParams["pg_trgm.word_similarity_threshold"] = fmt.Sprint(wordSimilarityThreshold)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
