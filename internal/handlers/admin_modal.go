@@ -164,7 +164,7 @@ func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
 		verb = "updated"
 	}
 	b.log.Info("sticker "+verb, "sticker_id", st.ID, "name", st.Name, "user", ic.User.ID)
-	go b.afterSave(context.WithoutCancel(ctx), meta, ic.User.ID, st, verb)
+	b.background.Go(func() { b.afterSave(context.WithoutCancel(ctx), meta, ic.User.ID, st, verb) })
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -93,7 +94,10 @@ type Bot struct {
 
 	workers int
 	queue   chan job
-	busy    chan struct{} // semaphore for busy replies
+	// background holds work started outside the queue (after a modal
+	// closes); Run waits for it on shutdown.
+	background sync.WaitGroup
+	busy       chan struct{} // semaphore for busy replies
 }
 
 // New checks cfg and returns a Bot.

@@ -101,6 +101,7 @@ func (b *Bot) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	b.background.Wait()
 }
 
 // do runs one job. A panic or error is logged with the envelope id and the

@@ -44,7 +44,11 @@ func (s *Store) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.St
 	if err != nil {
 		return sticker.Sticker{}, fmt.Errorf("save sticker: %w", translate(err))
 	}
-	return s.Get(ctx, id)
+	// Committed: reading it back must not fail for the caller's deadline
+	// (a modal's ack budget), or the admin would be told to save again.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), QueryTimeout)
+	defer rcancel()
+	return s.Get(rctx, id)
 }
 
 // saveSticker inserts (id 0) or updates a sticker with its stored image
