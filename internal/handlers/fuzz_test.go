@@ -25,9 +25,11 @@ type stubStore struct{}
 func (stubStore) Nth(context.Context, store.Query, int) (store.Match, bool, error) {
 	return store.Match{}, false, store.ErrNotFound
 }
-func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) { return sticker.Sticker{}, store.ErrNotFound }
+func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
+	return sticker.Sticker{}, store.ErrNotFound
+}
 func (stubStore) RecordSend(context.Context, int64, string, string) error { return nil }
-func (stubStore) Claim(context.Context, string) (bool, error)           { return true, nil }
+func (stubStore) Claim(context.Context, string) (bool, error)             { return true, nil }
 func (stubStore) GetByName(context.Context, string) (sticker.Sticker, error) {
 	return sticker.Sticker{}, store.ErrNotFound
 }
@@ -37,7 +39,9 @@ func (stubStore) Save(_ context.Context, id int64, d sticker.Draft) (sticker.Sti
 func (stubStore) Delete(context.Context, int64) (sticker.Sticker, error) {
 	return sticker.Sticker{}, store.ErrNotFound
 }
-func (stubStore) List(context.Context, int, int) ([]sticker.Sticker, int64, error) { return nil, 0, nil }
+func (stubStore) List(context.Context, int, int) ([]sticker.Sticker, int64, error) {
+	return nil, 0, nil
+}
 func (stubStore) Image(context.Context, int64) (sticker.Image, error) {
 	return sticker.Image{}, store.ErrNotFound
 }
