@@ -256,6 +256,20 @@ const syncPace = 700 * time.Millisecond
 // when done or when ctx ends; the bot runs it at start. Without
 // STICKER_LIBRARY_CHANNEL it only warns about images nobody can see.
 func (b *Bot) SyncImages(ctx context.Context) {
+	// One replica at a time, or each would upload its own copies.
+	ran, err := b.store.Exclusive(ctx, "sync-images", func(ctx context.Context) error {
+		b.syncImages(ctx)
+		return nil
+	})
+	switch {
+	case err != nil:
+		b.log.Warn("cannot check stored sticker images", "err", err)
+	case !ran:
+		b.log.Info("another replica is checking stored sticker images")
+	}
+}
+
+func (b *Bot) syncImages(ctx context.Context) {
 	const batch = 100
 	var after int64
 	checked, uploaded, failed, hidden := 0, 0, 0, 0

@@ -34,6 +34,7 @@ type Store interface {
 	Image(ctx context.Context, id int64) (sticker.Image, error)
 	SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error)
 	StoredImages(ctx context.Context, after int64, limit int) ([]store.StoredImage, error)
+	Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
 }
 
 // Slack is the part of slack-go's *slack.Client the handlers call.

@@ -52,6 +52,10 @@ func (stubStore) StoredImages(context.Context, int64, int) ([]store.StoredImage,
 	return nil, nil
 }
 
+func (stubStore) Exclusive(ctx context.Context, _ string, fn func(context.Context) error) (bool, error) {
+	return true, fn(ctx)
+}
+
 type stubSlack struct{}
 
 func (stubSlack) PostMessageContext(context.Context, string, ...slack.MsgOption) (string, string, error) {

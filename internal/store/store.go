@@ -294,3 +294,34 @@ func translate(err error) error {
 type ImportResult struct {
 	Added, Updated, Unchanged int
 }
+
+// Exclusive runs fn while holding a PostgreSQL advisory lock named name,
+// so only one of several replicas sharing the database does a piece of
+// housekeeping at a time. It returns false, without running fn, when
+// another session holds the lock.
+func (s *Store) Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	defer conn.Release()
+	h := fnv.New64a()
+	h.Write([]byte("stickerbot:" + name))
+	key := int64(h.Sum64())
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+		return false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if !got {
+		return false, nil
+	}
+	defer func() {
+		// A fresh context: the lock must go even when ctx has ended.
+		uctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
+		defer cancel()
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			conn.Conn().Close(uctx) // closing the session drops its locks
+		}
+	}()
+	return true, fn(ctx)
+}

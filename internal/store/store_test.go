@@ -353,3 +353,24 @@ func TestPruneKeys(t *testing.T) {
 		t.Fatalf("after pruning: %v", got)
 	}
 }
+
+func TestExclusive(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	ctx := context.Background()
+	inner := false
+	ran, err := st.Exclusive(ctx, "t-"+t.Name(), func(ctx context.Context) error {
+		// While it is held, nobody else gets it.
+		again, err := st.Exclusive(ctx, "t-"+t.Name(), func(context.Context) error { inner = true; return nil })
+		if err != nil || again {
+			t.Errorf("second holder: %v %v", again, err)
+		}
+		return nil
+	})
+	if err != nil || !ran || inner {
+		t.Fatalf("first holder: ran %v, err %v, inner ran %v", ran, err, inner)
+	}
+	if ran, err := st.Exclusive(ctx, "t-"+t.Name(), func(context.Context) error { return nil }); !ran || err != nil {
+		t.Fatalf("lock not released: %v %v", ran, err)
+	}
+}
