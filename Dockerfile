@@ -21,6 +21,7 @@ USER 65532:65532
 # requests (/slack/commands, /slack/interactions, /slack/events).
 ENV HTTP_ADDR=:8080
 EXPOSE 8080
-# The image has no curl or shell: a HEALTHCHECK must run the binary itself
-# (docker-compose.yml uses "stickerbot healthcheck").
+# The image has no curl or shell: the binary checks itself.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["/stickerbot", "healthcheck"]
 ENTRYPOINT ["/stickerbot"]
