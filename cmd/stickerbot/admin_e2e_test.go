@@ -318,16 +318,7 @@ func TestAdminAddWithFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := h.command("U1", "C1", "party parrot")
-	var preview fakeslack.ResponsePost
-	h.fs.WaitUntil(h.ctx, "a preview Slack accepts", func() bool {
-		for _, p := range h.fs.ResponsePosts() {
-			if p.URL == d.ResponseURL && p.Status == 200 {
-				preview = p
-				return true
-			}
-		}
-		return false
-	})
+	preview := h.accepted(d.ResponseURL)
 	if _, f := imageOf(t, preview.Blocks); f == "" || f == lost {
 		t.Fatalf("preview after the loss shows %q", f)
 	}
@@ -604,18 +595,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	src := testdb.New(t)
 	st := store.New(src.Pool)
 	ctx := context.Background()
-	f, err := os.Open("../../examples/stickers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	drafts, err := sticker.ReadFile(f, "import")
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Import(ctx, drafts); err != nil {
-		t.Fatal(err)
-	}
+	testdb.LoadSample(t, st)
 	img, err := sticker.SniffImage(pngBytes(t, 9))
 	if err != nil {
 		t.Fatal(err)

@@ -71,11 +71,11 @@ func TestMigrateAndImport(t *testing.T) {
 	if err != nil || !strings.Contains(out, "up to date") {
 		t.Fatalf("second migrate: %v\n%s", err, out)
 	}
-	out, err = runCLI(t, env, "import", "../../examples/stickers.json")
+	out, err = runCLI(t, env, "import", testdb.SamplePath())
 	if err != nil || !strings.Contains(out, "32 added, 0 updated, 0 unchanged") {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
-	out, err = runCLI(t, env, "import", "../../examples/stickers.json")
+	out, err = runCLI(t, env, "import", testdb.SamplePath())
 	if err != nil || !strings.Contains(out, "0 added, 0 updated, 32 unchanged") {
 		t.Fatalf("re-import: %v\n%s", err, out)
 	}
@@ -84,7 +84,7 @@ func TestMigrateAndImport(t *testing.T) {
 func TestImportFromStdin(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
-	sample, err := os.ReadFile("../../examples/stickers.json")
+	sample, err := os.ReadFile(testdb.SamplePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,12 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
-	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
 )
@@ -106,7 +104,7 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 	fs := fakeslack.New(t, opts...)
 	db := testdb.New(t)
 	st := store.New(db.Pool)
-	loadSample(t, st)
+	testdb.LoadSample(t, st)
 	vars := map[string]string{
 		"SLACK_BOT_TOKEN": fs.BotToken(),
 		"SLACK_APP_TOKEN": fs.AppToken(),
@@ -139,23 +137,6 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 		fs.WaitConnections(tctx, 2)
 	}
 	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret}
-}
-
-// loadSample imports examples/stickers.json into st.
-func loadSample(t *testing.T, st *store.Store) {
-	t.Helper()
-	f, err := os.Open("../../examples/stickers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	drafts, err := sticker.ReadFile(f, "import")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Import(context.Background(), drafts); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // launchBot runs the bot (run, as main does) with vars as its environment
@@ -192,6 +173,21 @@ func launchBot(t *testing.T, vars map[string]string, secrets ...string) (*syncBu
 		}
 	})
 	return logs, exited
+}
+
+// accepted waits for the first post to url that Slack accepted (200).
+func (h *harness) accepted(url string) fakeslack.ResponsePost {
+	var got fakeslack.ResponsePost
+	h.fs.WaitUntil(h.ctx, "a post Slack accepts on "+url, func() bool {
+		for _, p := range h.fs.ResponsePosts() {
+			if p.URL == url && p.Status == 200 {
+				got = p
+				return true
+			}
+		}
+		return false
+	})
+	return got
 }
 
 // waitReady polls botURL/readyz until it answers 200, failing the test when
@@ -523,16 +519,7 @@ func TestPreviewWithoutImage(t *testing.T) {
 	h := startBot(t, nil)
 	h.fs.FailNext(fakeslack.MethodResponseURL, 1, fakeslack.Failure{Status: 400})
 	d := h.command("U1", "C1", "cat")
-	var got fakeslack.ResponsePost
-	h.fs.WaitUntil(h.ctx, "a preview Slack accepts", func() bool {
-		for _, p := range h.fs.ResponsePosts() {
-			if p.URL == d.ResponseURL && p.Status == 200 {
-				got = p
-				return true
-			}
-		}
-		return false
-	})
+	got := h.accepted(d.ResponseURL)
 	if ids := buttons(t, got.Blocks); strings.Join(ids, ",") != "sticker_send,sticker_next,sticker_cancel" {
 		t.Fatalf("buttons %v in %s", ids, got.Blocks)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
 	"github.com/stickerbot/stickerbot/internal/pgcluster"
 	"github.com/stickerbot/stickerbot/internal/store"
+	"github.com/stickerbot/stickerbot/internal/testdb"
 )
 
 // The user-facing text of handlers' msgUnavailable.
@@ -34,7 +35,7 @@ func outageLoadSample(t *testing.T, url string) {
 	if _, err := store.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	loadSample(t, store.New(pool))
+	testdb.LoadSample(t, store.New(pool))
 }
 
 var servingHTTP = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)

@@ -191,14 +191,24 @@ func (h *Handler) serveCommands(w http.ResponseWriter, r *http.Request) {
 	h.dispatchAndAck(w, r, &socketmode.Request{Type: typeSlashCommand, Payload: payload})
 }
 
-// serveInteractions handles a form-encoded interactivity payload.
-func (h *Handler) serveInteractions(w http.ResponseWriter, r *http.Request) {
+// verifiedBody reads r's body and checks its signature, answering the
+// request itself (413, 401) when either fails.
+func (h *Handler) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, ok := h.readBody(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
 	if err := h.verify(r.Header, body); err != nil {
 		h.reject(w, r, err)
+		return nil, false
+	}
+	return body, true
+}
+
+// serveInteractions handles a form-encoded interactivity payload.
+func (h *Handler) serveInteractions(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.verifiedBody(w, r)
+	if !ok {
 		return
 	}
 	payload, err := interactionPayload(body)
@@ -212,12 +222,8 @@ func (h *Handler) serveInteractions(w http.ResponseWriter, r *http.Request) {
 // serveEvents handles an Events API delivery: url_verification is answered
 // here, event_callback is dispatched, anything else is logged and acked.
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
-	body, ok := h.readBody(w, r)
+	body, ok := h.verifiedBody(w, r)
 	if !ok {
-		return
-	}
-	if err := h.verify(r.Header, body); err != nil {
-		h.reject(w, r, err)
 		return
 	}
 	head, err := eventHead(body)

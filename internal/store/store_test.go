@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -50,22 +49,6 @@ func search(t *testing.T, st *store.Store, q string) []store.Match {
 	return ms
 }
 
-func loadSample(t *testing.T, st *store.Store) {
-	t.Helper()
-	f, err := os.Open("../../examples/stickers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	drafts, err := sticker.ReadFile(f, "import")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Import(context.Background(), drafts); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestSearchRanking(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
@@ -106,7 +89,7 @@ func TestSearchRanking(t *testing.T) {
 func TestSearchFuzzy(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
-	loadSample(t, st)
+	testdb.LoadSample(t, st)
 	tests := []struct{ query, want string }{
 		{"catt", "cat"},
 		{"hapy", "laughing"},      // tag happy; laughing is used as much, sorts first by name
@@ -136,7 +119,7 @@ func TestSearchMultilingual(t *testing.T) {
 		t.Run(locale, func(t *testing.T) {
 			t.Parallel()
 			st := store.New(testdb.NewDatabase(t, testdb.Options{Locale: locale}).Pool)
-			loadSample(t, st)
+			testdb.LoadSample(t, st)
 			tests := []struct{ query, want string }{
 				{"고양이", "cat"}, // exact tag
 				{"고양", "cat"},  // 2-syllable prefix
