@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -176,6 +177,11 @@ var errMalformed = errors.New("malformed payload")
 
 // isViewSubmission peeks at an interactive payload's type.
 func isViewSubmission(payload []byte) bool {
+	// Quick and Envelope both ask, on the ack's path: most payloads
+	// (button clicks) are ruled out without decoding them.
+	if !bytes.Contains(payload, []byte(slack.InteractionTypeViewSubmission)) {
+		return false
+	}
 	var head struct {
 		Type string `json:"type"`
 	}
