@@ -20,6 +20,7 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
 	"github.com/stickerbot/stickerbot/internal/handlers"
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
@@ -419,7 +420,7 @@ func TestAdminForgedRequestsChangeNothing(t *testing.T) {
 	if _, err := h.store.GetByName(context.Background(), "cat"); err != nil {
 		t.Errorf("cat: %v", err)
 	}
-	if _, err := h.store.GetByName(context.Background(), "pwned"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.store.GetByName(context.Background(), "pwned"); !errors.Is(err, sticker.ErrNotFound) {
 		t.Errorf("pwned: %v", err)
 	}
 	if n := h.count(t); n != before {
@@ -461,7 +462,7 @@ func TestAdminEdit(t *testing.T) {
 	if err != nil || st.Name != "Kitty cat" || !slices.Equal(st.Tags, []string{"meow"}) || st.ImageURL != cat.ImageURL {
 		t.Fatalf("after edit %+v, %v", st, err)
 	}
-	if _, err := h.store.GetByName(context.Background(), "cat"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.store.GetByName(context.Background(), "cat"); !errors.Is(err, sticker.ErrNotFound) {
 		t.Errorf("old name still there: %v", err)
 	}
 	if u, _ := h.searchImage(t, "meow"); u != cat.ImageURL {
@@ -509,7 +510,7 @@ func TestAdminDeleteWithConfirm(t *testing.T) {
 	if !done.ReplaceOriginal || !strings.Contains(strings.Join(done.Message.MrkdwnTexts(), " "), "Deleted") {
 		t.Errorf("after delete: %+v", done)
 	}
-	if _, err := h.store.Get(context.Background(), dog.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.store.Get(context.Background(), dog.ID); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("dog: %v", err)
 	}
 	var name string
@@ -721,7 +722,7 @@ func TestSyncImages(t *testing.T) {
 	if n := len(fs.Calls("files.completeUploadExternal")); n != 2 {
 		t.Errorf("%d uploads, want 2", n)
 	}
-	pq, _ := store.ParseQuery("missing")
+	pq, _ := search.ParseQuery("missing")
 	if ms, err := st.Search(ctx, pq, 0, 1); err != nil || len(ms) != 1 {
 		t.Errorf("once uploaded, the sticker is searchable: %v %v", ms, err)
 	}

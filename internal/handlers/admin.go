@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 // Action IDs of the library buttons (delete confirmation, list paging).
@@ -78,7 +77,7 @@ func (b *Bot) findByName(ctx context.Context, to replyTo, name, verb string) (st
 		return sticker.Sticker{}, false, nil
 	}
 	st, err := b.store.GetByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyNew, fmt.Sprintf(msgNoSuchSticker, escape(clip(name, sticker.MaxNameLen))))
 		return st, false, nil
 	}
@@ -120,7 +119,7 @@ func (b *Bot) adminAction(ctx context.Context, ic slack.InteractionCallback, act
 			return nil
 		}
 		st, err := b.store.Delete(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, sticker.ErrNotFound) {
 			b.notice(ctx, to, replyReplace, "That sticker was already deleted.")
 			return nil
 		}

@@ -25,7 +25,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 // capBuffer keeps at most max bytes and fails a write past that.
@@ -296,7 +295,7 @@ func (b *Bot) syncImages(ctx context.Context) {
 			}
 			cancel()
 			switch {
-			case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrImageChanged):
+			case errors.Is(err, sticker.ErrNotFound) || errors.Is(err, sticker.ErrImageChanged):
 				// Deleted or edited meanwhile: its own save handles it.
 			case err != nil:
 				failed++

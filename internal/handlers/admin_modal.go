@@ -14,7 +14,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 // The add/edit modal: its callback IDs and its input blocks (each input's
@@ -182,9 +181,9 @@ func fieldErrors(block, msg string) *slack.ViewSubmissionResponse {
 func saveProblem(ctx context.Context, err error) (string, string) {
 	var fe sticker.FieldError
 	switch {
-	case errors.Is(err, store.ErrDuplicateName):
+	case errors.Is(err, sticker.ErrDuplicateName):
 		return blockName, "Another sticker already has this name. Choose another one."
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, sticker.ErrNotFound):
 		return blockName, "This sticker was deleted meanwhile. Close the form and add it again."
 	case errors.As(err, &fe):
 		return fieldBlock(fe.Field), sentence(fe.Message)
@@ -268,7 +267,7 @@ func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback,
 	if errs[blockName] == "" {
 		if other, err := b.store.GetByName(ctx, d.Name); err == nil && other.ID != meta.ID {
 			errs[blockName] = fmt.Sprintf("“%s” is taken. Choose another name, or edit that sticker with `/sticker edit %s`.", clip(other.Name, 100), clip(other.Name, 100))
-		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		} else if err != nil && !errors.Is(err, sticker.ErrNotFound) {
 			_, errs[blockName] = saveProblem(ctx, err)
 		}
 	}
@@ -294,7 +293,7 @@ func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback,
 		switch {
 		case err == nil:
 			d.Image = &img
-		case !errors.Is(err, store.ErrNotFound):
+		case !errors.Is(err, sticker.ErrNotFound):
 			_, errs[blockName] = saveProblem(ctx, err)
 		}
 	}

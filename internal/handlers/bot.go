@@ -15,13 +15,13 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 // Store is what the handlers need from the sticker library.
 type Store interface {
-	Nth(ctx context.Context, q store.Query, n int) (store.Match, bool, error)
+	Nth(ctx context.Context, q search.Query, n int) (search.Match, bool, error)
 	Get(ctx context.Context, id int64) (sticker.Sticker, error)
 	RecordSend(ctx context.Context, id int64, user, channel string) error
 	Claim(ctx context.Context, key string) (bool, error)
@@ -33,7 +33,7 @@ type Store interface {
 	List(ctx context.Context, offset, limit int) ([]sticker.Sticker, int64, error)
 	Image(ctx context.Context, id int64) (sticker.Image, error)
 	SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error)
-	StoredImages(ctx context.Context, after int64, limit int) ([]store.StoredImage, error)
+	StoredImages(ctx context.Context, after int64, limit int) ([]sticker.StoredImage, error)
 	Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
 }
 
@@ -191,7 +191,7 @@ func (b *Bot) notice(ctx context.Context, to replyTo, mode replyMode, text strin
 // storeFailure tells the user the library is unavailable, or that a
 // sticker is gone, and returns err for the log.
 func (b *Bot) storeFailure(ctx context.Context, to replyTo, mode replyMode, err error) error {
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, mode, msgGone)
 		return nil
 	}

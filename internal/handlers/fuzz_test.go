@@ -12,8 +12,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 var errStub = errors.New("stub")
@@ -22,33 +22,33 @@ var errStub = errors.New("stub")
 // fuzzed payload can reach any path without a database or Slack.
 type stubStore struct{}
 
-func (stubStore) Nth(context.Context, store.Query, int) (store.Match, bool, error) {
-	return store.Match{}, false, store.ErrNotFound
+func (stubStore) Nth(context.Context, search.Query, int) (search.Match, bool, error) {
+	return search.Match{}, false, sticker.ErrNotFound
 }
 func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
-	return sticker.Sticker{}, store.ErrNotFound
+	return sticker.Sticker{}, sticker.ErrNotFound
 }
 func (stubStore) RecordSend(context.Context, int64, string, string) error { return nil }
 func (stubStore) Claim(context.Context, string) (bool, error)             { return true, nil }
 func (stubStore) GetByName(context.Context, string) (sticker.Sticker, error) {
-	return sticker.Sticker{}, store.ErrNotFound
+	return sticker.Sticker{}, sticker.ErrNotFound
 }
 func (stubStore) Save(_ context.Context, id int64, d sticker.Draft) (sticker.Sticker, error) {
 	return sticker.Sticker{ID: max(id, 1), Name: d.Name, Tags: d.Tags, ImageURL: d.ImageURL}, nil
 }
 func (stubStore) Delete(context.Context, int64) (sticker.Sticker, error) {
-	return sticker.Sticker{}, store.ErrNotFound
+	return sticker.Sticker{}, sticker.ErrNotFound
 }
 func (stubStore) List(context.Context, int, int) ([]sticker.Sticker, int64, error) {
 	return nil, 0, nil
 }
 func (stubStore) Image(context.Context, int64) (sticker.Image, error) {
-	return sticker.Image{}, store.ErrNotFound
+	return sticker.Image{}, sticker.ErrNotFound
 }
 func (stubStore) SetSlackFile(context.Context, int64, string, []byte) (sticker.Sticker, error) {
 	return sticker.Sticker{}, errStub
 }
-func (stubStore) StoredImages(context.Context, int64, int) ([]store.StoredImage, error) {
+func (stubStore) StoredImages(context.Context, int64, int) ([]sticker.StoredImage, error) {
 	return nil, nil
 }
 

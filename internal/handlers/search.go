@@ -13,8 +13,8 @@ import (
 	"github.com/slack-go/slack/socketmode"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 func (b *Bot) slashCommand(ctx context.Context, req socketmode.Request) error {
@@ -54,18 +54,18 @@ func (b *Bot) search(ctx context.Context, to replyTo, query string) error {
 		b.notice(ctx, to, replyNew, msgTooLong)
 		return nil
 	}
-	q, err := store.ParseQuery(query)
+	q, err := search.ParseQuery(query)
 	switch {
-	case errors.Is(err, store.ErrEmptyQuery):
+	case errors.Is(err, search.ErrEmptyQuery):
 		return b.respond(ctx, to, replyNew, "How to use /sticker", noticeMessage(usageText))
-	case errors.Is(err, store.ErrQueryTooLong):
+	case errors.Is(err, search.ErrQueryTooLong):
 		b.notice(ctx, to, replyNew, msgTooLong)
 		return nil
 	}
 	start := time.Now()
 	m, more, err := b.store.Nth(ctx, q, 0)
 	b.obs.Searched(time.Since(start))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyNew, noMatchText(query))
 		return nil
 	}
@@ -95,7 +95,7 @@ func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticke
 // next replaces the preview with the following match, or starts over from
 // the best one after the last.
 func (b *Bot) next(ctx context.Context, to replyTo, state buttonState) error {
-	q, err := store.ParseQuery(state.Query)
+	q, err := search.ParseQuery(state.Query)
 	if err != nil {
 		b.notice(ctx, to, replyReplace, msgBadButton)
 		return nil
@@ -103,12 +103,12 @@ func (b *Bot) next(ctx context.Context, to replyTo, state buttonState) error {
 	state.Pos++
 	note := ""
 	m, more, err := b.store.Nth(ctx, q, state.Pos)
-	if errors.Is(err, store.ErrNotFound) && state.Pos > 0 {
+	if errors.Is(err, sticker.ErrNotFound) && state.Pos > 0 {
 		// Past the last match (or the library shrank): wrap around.
 		state.Pos, note = 0, "No more matches, back to the best one"
 		m, more, err = b.store.Nth(ctx, q, 0)
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyReplace, noMatchText(state.Query))
 		return nil
 	}

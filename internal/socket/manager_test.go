@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
 )
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
 )
@@ -46,7 +47,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"no-match", "zzqqzzqq"},
 	}
 	for _, qq := range queries {
-		q, err := store.ParseQuery(qq.q)
+		q, err := search.ParseQuery(qq.q)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,18 +13,14 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// ErrImageChanged is returned by SetSlackFile when the sticker's stored
-// image is no longer the one that was uploaded to Slack.
-var ErrImageChanged = errors.New("the sticker's image changed")
-
 // exportTimeout bounds Export and Import, which read or write the
 // whole library.
 const exportTimeout = 20 * QueryTimeout
 
 // Save creates a sticker (id 0) or replaces sticker id with d: name, tags,
 // image URL, Slack file and stored image (d.Image; nil removes a stored
-// image). It returns ErrDuplicateName if the name is taken by another
-// sticker, ErrNotFound if sticker id does not exist, or the draft's first
+// image). It returns sticker.ErrDuplicateName if the name is taken by another
+// sticker, sticker.ErrNotFound if sticker id does not exist, or the draft's first
 // sticker.FieldError.
 //
 // A sticker is searchable only once it can be shown: with an image URL or
@@ -69,7 +65,7 @@ func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int
 			return 0, err
 		}
 		if tag.RowsAffected() == 0 {
-			return 0, ErrNotFound
+			return 0, sticker.ErrNotFound
 		}
 	}
 	if d.Image != nil {
@@ -99,7 +95,7 @@ func hideSticker(ctx context.Context, tx dbtx, id int64) error {
 	return err
 }
 
-// Image returns the stored image of sticker id, or ErrNotFound if it has
+// Image returns the stored image of sticker id, or sticker.ErrNotFound if it has
 // none (an image URL, or no such sticker).
 func (s *Store) Image(ctx context.Context, id int64) (sticker.Image, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
@@ -114,7 +110,7 @@ func (s *Store) Image(ctx context.Context, id int64) (sticker.Image, error) {
 
 // SetSlackFile records fileID as the Slack copy of sticker id's stored
 // image, whose SHA-256 is sum, and makes the sticker searchable. It
-// returns ErrNotFound if the sticker is gone, or ErrImageChanged if its
+// returns sticker.ErrNotFound if the sticker is gone, or sticker.ErrImageChanged if its
 // stored image is no longer the one with that digest (it was edited
 // meanwhile).
 func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error) {
@@ -129,7 +125,7 @@ func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum [
 			return err
 		}
 		if !bytes.Equal(stored, sum) {
-			return ErrImageChanged
+			return sticker.ErrImageChanged
 		}
 		if _, err := tx.Exec(ctx, `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, id, fileID); err != nil {
 			return err
@@ -143,16 +139,9 @@ func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum [
 	return s.Get(ctx, id)
 }
 
-// StoredImage names a sticker with a stored image, and its Slack copy
-// ("" when there is none yet).
-type StoredImage struct {
-	ID          int64
-	SlackFileID string
-}
-
 // StoredImages lists, by id, up to limit stickers with a stored image and
 // an id above after.
-func (s *Store) StoredImages(ctx context.Context, after int64, limit int) ([]StoredImage, error) {
+func (s *Store) StoredImages(ctx context.Context, after int64, limit int) ([]sticker.StoredImage, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	const q = `SELECT s.id, coalesce(s.slack_file_id, '') FROM stickers s
@@ -162,8 +151,8 @@ func (s *Store) StoredImages(ctx context.Context, after int64, limit int) ([]Sto
 	if err != nil {
 		return nil, fmt.Errorf("list stored images: %w", translate(err))
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredImage, error) {
-		var si StoredImage
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sticker.StoredImage, error) {
+		var si sticker.StoredImage
 		err := r.Scan(&si.ID, &si.SlackFileID)
 		return si, err
 	})

@@ -38,35 +38,35 @@ func TestSaveStoredImageIsHiddenUntilHosted(t *testing.T) {
 	if s.ImageURL != "" || s.SlackFileID != "" {
 		t.Fatalf("saved %+v", s)
 	}
-	if got := search(t, st, "uploaded"); len(got) != 0 {
+	if got := find(t, st, "uploaded"); len(got) != 0 {
 		t.Fatalf("an image nobody can see yet is searchable: %v", names(got))
 	}
 	stored, err := st.Image(ctx, s.ID)
 	if err != nil || stored.ContentType != "image/png" || !bytes.Equal(stored.Data, testPNG) {
 		t.Fatalf("Image: %+v, %v", stored, err)
 	}
-	if _, err := st.SetSlackFile(ctx, s.ID, "F0AAAAAAAA", []byte("other digest")); !errors.Is(err, store.ErrImageChanged) {
+	if _, err := st.SetSlackFile(ctx, s.ID, "F0AAAAAAAA", []byte("other digest")); !errors.Is(err, sticker.ErrImageChanged) {
 		t.Fatalf("SetSlackFile with a stale digest: %v", err)
 	}
 	hosted, err := st.SetSlackFile(ctx, s.ID, "F0AAAAAAAA", img.SHA256())
 	if err != nil || hosted.SlackFileID != "F0AAAAAAAA" {
 		t.Fatalf("SetSlackFile: %+v, %v", hosted, err)
 	}
-	if got := search(t, st, "upload"); !slices.Equal(names(got), []string{"uploaded"}) {
+	if got := find(t, st, "upload"); !slices.Equal(names(got), []string{"uploaded"}) {
 		t.Fatalf("after hosting: %v", names(got))
 	}
 	si, err := st.StoredImages(ctx, 0, 10)
-	if err != nil || len(si) != 1 || si[0] != (store.StoredImage{ID: s.ID, SlackFileID: "F0AAAAAAAA"}) {
+	if err != nil || len(si) != 1 || si[0] != (sticker.StoredImage{ID: s.ID, SlackFileID: "F0AAAAAAAA"}) {
 		t.Fatalf("StoredImages: %+v, %v", si, err)
 	}
 	// Switching to an image URL drops the stored image.
 	if _, err := st.Save(ctx, s.ID, sticker.Draft{Name: "uploaded", ImageURL: "https://img.example.com/u.png"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Image(ctx, s.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Image(ctx, s.ID); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("stored image after switching to a URL: %v", err)
 	}
-	if _, err := st.SetSlackFile(ctx, 999999, "F0AAAAAAAA", img.SHA256()); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.SetSlackFile(ctx, 999999, "F0AAAAAAAA", img.SHA256()); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("SetSlackFile of a missing sticker: %v", err)
 	}
 }
@@ -77,13 +77,13 @@ func TestSaveErrors(t *testing.T) {
 	ctx := context.Background()
 	mustCreate(t, st, "cat")
 	dog := mustCreate(t, st, "dog")
-	if _, err := st.Save(ctx, 0, sticker.Draft{Name: "CAT", ImageURL: "https://x.example/c.png"}); !errors.Is(err, store.ErrDuplicateName) {
+	if _, err := st.Save(ctx, 0, sticker.Draft{Name: "CAT", ImageURL: "https://x.example/c.png"}); !errors.Is(err, sticker.ErrDuplicateName) {
 		t.Errorf("duplicate add: %v", err)
 	}
-	if _, err := st.Save(ctx, dog.ID, sticker.Draft{Name: "Cat", ImageURL: "https://x.example/c.png"}); !errors.Is(err, store.ErrDuplicateName) {
+	if _, err := st.Save(ctx, dog.ID, sticker.Draft{Name: "Cat", ImageURL: "https://x.example/c.png"}); !errors.Is(err, sticker.ErrDuplicateName) {
 		t.Errorf("rename onto cat: %v", err)
 	}
-	if _, err := st.Save(ctx, 999999, sticker.Draft{Name: "x", ImageURL: "https://x.example/c.png"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Save(ctx, 999999, sticker.Draft{Name: "x", ImageURL: "https://x.example/c.png"}); !errors.Is(err, sticker.ErrNotFound) {
 		t.Errorf("missing sticker: %v", err)
 	}
 	var fe sticker.FieldError
@@ -197,7 +197,7 @@ func TestExportImport(t *testing.T) {
 	if res, err := dst.Import(ctx, drafts); err != nil || res.Unchanged != 2 {
 		t.Fatalf("second import: %+v, %v", res, err)
 	}
-	if got := search(t, dst, "a b"); !slices.Equal(names(got), []string{"uploaded"}) {
+	if got := find(t, dst, "a b"); !slices.Equal(names(got), []string{"uploaded"}) {
 		t.Fatalf("imported sticker not searchable: %v", names(got))
 	}
 }

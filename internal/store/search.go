@@ -3,24 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stickerbot/stickerbot/internal/fold"
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
-)
-
-// Rank says why a sticker matched a query; lower ranks come first.
-type Rank int
-
-// The ranks, best first.
-const (
-	RankExactName Rank = iota
-	RankExactTag
-	RankPrefix
-	RankFuzzy
 )
 
 // Trigram thresholds, set per connection by Open: a dictionary word is
@@ -31,43 +18,6 @@ const (
 	similarityThreshold = 0.3
 	minFuzzyScore       = 0.3
 )
-
-// Match is a search result.
-type Match struct {
-	sticker.Sticker
-	Rank  Rank
-	Score float64 // trigram similarity for fuzzy matches, 1 otherwise
-}
-
-// Query is a search query, folded and checked.
-type Query struct {
-	term  string   // folded: exact and prefix matches compare against it
-	words []string // ASCII words of the key, then their concatenation if several
-	n     int      // how many of words are the query's own words
-}
-
-// ParseQuery folds q for searching. It returns ErrEmptyQuery for a query
-// with nothing to search for and ErrQueryTooLong past sticker.MaxQueryLen
-// characters.
-func ParseQuery(text string) (Query, error) {
-	term := fold.Term(text)
-	switch {
-	case term == "":
-		return Query{}, ErrEmptyQuery
-	case utf8.RuneCountInString(term) > sticker.MaxQueryLen:
-		return Query{}, ErrQueryTooLong
-	}
-	q := Query{term: term, words: strings.Fields(fold.Key(term))}
-	q.n = len(q.words)
-	if q.n > 1 {
-		// "thumbs up" should find "thumbsup" too.
-		q.words = append(q.words, strings.Join(q.words, ""))
-	}
-	return q, nil
-}
-
-// String returns the folded query.
-func (q Query) String() string { return q.term }
 
 // prefixEnd is an upper bound, in byte order (the C collation of
 // sticker_terms.term), of the strings that start with term: it appends the
@@ -136,54 +86,55 @@ const (
 // Search returns up to limit matches for q, best first, skipping the first
 // offset: exact name, then exact tag, then prefix of a name or tag, then
 // fuzzy matches by similarity; ties go to the most used, then by name.
-func (s *Store) Search(ctx context.Context, q Query, offset, limit int) ([]Match, error) {
-	if q.term == "" {
-		return nil, ErrEmptyQuery
+func (s *Store) Search(ctx context.Context, q search.Query, offset, limit int) ([]search.Match, error) {
+	term := q.String()
+	if term == "" {
+		return nil, search.ErrEmptyQuery
 	}
 	if offset < 0 || limit <= 0 {
 		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
-	end := prefixEnd(q.term)
-	matches, err := s.collect(ctx, searchCheap, q.term, end, offset, limit)
+	end := prefixEnd(term)
+	matches, err := s.collect(ctx, searchCheap, term, end, offset, limit)
 	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", q.term, err)
+		return nil, fmt.Errorf("search %q: %w", term, err)
 	}
-	if len(matches) == limit || q.n == 0 {
+	if len(matches) == limit || q.OwnWords() == 0 {
 		return matches, nil
 	}
-	matches, err = s.collect(ctx, searchFuzzy, q.term, end, q.words, q.n, minFuzzyScore, offset, limit)
+	matches, err = s.collect(ctx, searchFuzzy, term, end, q.Words(), q.OwnWords(), minFuzzyScore, offset, limit)
 	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", q.term, err)
+		return nil, fmt.Errorf("search %q: %w", term, err)
 	}
 	return matches, nil
 }
 
 // Nth returns the match at position n (from 0) and whether another comes
 // after it, which is what the preview's Next button needs. It returns
-// ErrNotFound when there are fewer than n+1 matches.
-func (s *Store) Nth(ctx context.Context, q Query, n int) (Match, bool, error) {
+// sticker.ErrNotFound when there are fewer than n+1 matches.
+func (s *Store) Nth(ctx context.Context, q search.Query, n int) (search.Match, bool, error) {
 	ms, err := s.Search(ctx, q, n, 2)
 	if err != nil {
-		return Match{}, false, err
+		return search.Match{}, false, err
 	}
 	if len(ms) == 0 {
-		return Match{}, false, fmt.Errorf("search %q at %d: %w", q.term, n, ErrNotFound)
+		return search.Match{}, false, fmt.Errorf("search %q at %d: %w", q.String(), n, sticker.ErrNotFound)
 	}
 	return ms[0], len(ms) > 1, nil
 }
 
-func (s *Store) collect(ctx context.Context, query string, args ...any) ([]Match, error) {
+func (s *Store) collect(ctx context.Context, query string, args ...any) ([]search.Match, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, translate(err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Match, error) {
-		var m Match
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (search.Match, error) {
+		var m search.Match
 		var rank int
 		st, err := scanSticker(row, &rank, &m.Score)
-		m.Sticker, m.Rank = st, Rank(rank)
+		m.Sticker, m.Rank = st, search.Rank(rank)
 		return m, err
 	})
 }

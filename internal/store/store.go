@@ -23,14 +23,6 @@ import (
 	"github.com/stickerbot/stickerbot/migrations"
 )
 
-// Errors callers can test for with errors.Is.
-var (
-	ErrNotFound      = errors.New("sticker not found")
-	ErrDuplicateName = errors.New("a sticker with that name already exists")
-	ErrEmptyQuery    = errors.New("empty search query")
-	ErrQueryTooLong  = fmt.Errorf("search query longer than %d characters", sticker.MaxQueryLen)
-)
-
 // QueryTimeout bounds every statement, so a slow or unreachable database
 // gives the user an answer instead of a hung request.
 const QueryTimeout = 3 * time.Second
@@ -127,7 +119,7 @@ func scanSticker(row pgx.Row, extra ...any) (sticker.Sticker, error) {
 	return st, err
 }
 
-// Get returns the sticker with the given id, or ErrNotFound.
+// Get returns the sticker with the given id, or sticker.ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (sticker.Sticker, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
@@ -140,7 +132,7 @@ func (s *Store) Get(ctx context.Context, id int64) (sticker.Sticker, error) {
 }
 
 // GetByName returns the sticker whose name folds to the same term as name
-// (case, width and white space do not matter), or ErrNotFound.
+// (case, width and white space do not matter), or sticker.ErrNotFound.
 func (s *Store) GetByName(ctx context.Context, name string) (sticker.Sticker, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
@@ -171,7 +163,7 @@ type dbtx interface {
 }
 
 // Delete removes sticker id and returns what it was. The send history
-// stays, with the sticker's name. It returns ErrNotFound if there is none.
+// stays, with the sticker's name. It returns sticker.ErrNotFound if there is none.
 func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
@@ -281,11 +273,11 @@ func (s *Store) ExpireClaims(ctx context.Context, age time.Duration) (int64, err
 // translate maps driver errors to the package's errors, once, here.
 func translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return ErrNotFound
+		return sticker.ErrNotFound
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "stickers_name_key_unique" {
-		return ErrDuplicateName
+		return sticker.ErrDuplicateName
 	}
 	return err
 }

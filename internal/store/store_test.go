@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
@@ -28,7 +29,7 @@ func mustCreate(t *testing.T, st *store.Store, name string, tags ...string) stic
 	return s
 }
 
-func names(ms []store.Match) []string {
+func names(ms []search.Match) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.Name
@@ -36,9 +37,9 @@ func names(ms []store.Match) []string {
 	return out
 }
 
-func search(t *testing.T, st *store.Store, q string) []store.Match {
+func find(t *testing.T, st *store.Store, q string) []search.Match {
 	t.Helper()
-	pq, err := store.ParseQuery(q)
+	pq, err := search.ParseQuery(q)
 	if err != nil {
 		t.Fatalf("ParseQuery(%q): %v", q, err)
 	}
@@ -60,13 +61,13 @@ func TestSearchRanking(t *testing.T) {
 	mustCreate(t, st, "feline", "catnap")        // prefix of a tag
 	mustCreate(t, st, "happy cats", "household") // fuzzy (a word of the name)
 	mustCreate(t, st, "dog", "puppy")            // no match
-	got := names(search(t, st, "cat"))
+	got := names(find(t, st, "cat"))
 	want := []string{"Cat", "kitty", "catalog", "feline", "happy cats"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("search cat = %v, want %v", got, want)
 	}
-	ms := search(t, st, "cat")
-	for i, r := range []store.Rank{store.RankExactName, store.RankExactTag, store.RankPrefix, store.RankPrefix, store.RankFuzzy} {
+	ms := find(t, st, "cat")
+	for i, r := range []search.Rank{search.RankExactName, search.RankExactTag, search.RankPrefix, search.RankPrefix, search.RankFuzzy} {
 		if ms[i].Rank != r {
 			t.Errorf("%s: rank %d, want %d", ms[i].Name, ms[i].Rank, r)
 		}
@@ -81,7 +82,7 @@ func TestSearchRanking(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := strings.Join(names(search(t, st, "fiesta")), ","); got != "party b,party a,party c" {
+	if got := strings.Join(names(find(t, st, "fiesta")), ","); got != "party b,party a,party c" {
 		t.Errorf("ties = %s, want usage first then name", got)
 	}
 }
@@ -103,7 +104,7 @@ func TestSearchFuzzy(t *testing.T) {
 		{"heart eye", "heart eyes"},
 	}
 	for _, tt := range tests {
-		ms := search(t, st, tt.query)
+		ms := find(t, st, tt.query)
 		if len(ms) == 0 || ms[0].Name != tt.want {
 			t.Errorf("search %q = %v, want %q first", tt.query, names(ms), tt.want)
 		}
@@ -142,7 +143,7 @@ func TestSearchMultilingual(t *testing.T) {
 				{"  cat  ", "cat"},
 			}
 			for _, tt := range tests {
-				ms := search(t, st, tt.query)
+				ms := find(t, st, tt.query)
 				if len(ms) == 0 || ms[0].Name != tt.want {
 					t.Errorf("search %q = %v, want %q first", tt.query, names(ms), tt.want)
 				}
@@ -159,7 +160,7 @@ func TestSearchPaging(t *testing.T) {
 		mustCreate(t, st, n, "hello")
 	}
 	mustCreate(t, st, "hallo", "greeting") // a fuzzy match after the three
-	q, _ := store.ParseQuery("hello")
+	q, _ := search.ParseQuery("hello")
 	var got []string
 	for n := 0; ; n++ {
 		m, more, err := st.Nth(ctx, q, n)
@@ -174,7 +175,7 @@ func TestSearchPaging(t *testing.T) {
 	if strings.Join(got, ",") != "wave a,wave b,wave c,hallo" {
 		t.Fatalf("pages = %v", got)
 	}
-	if _, _, err := st.Nth(ctx, q, len(got)); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := st.Nth(ctx, q, len(got)); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("Nth past the end: %v, want ErrNotFound", err)
 	}
 }
@@ -187,18 +188,18 @@ func TestSearchHostileQueries(t *testing.T) {
 		"'; DROP TABLE stickers; --", `%`, `_`, `\`, `cat%`, `" OR 1=1 --`, "<!channel>", "\x00cat",
 		"$1", "cat' OR '1'='1", strings.Repeat("a", 100),
 	} {
-		search(t, st, q) // must not error
+		find(t, st, q) // must not error
 	}
-	if got := names(search(t, st, "%")); len(got) != 0 {
+	if got := names(find(t, st, "%")); len(got) != 0 {
 		t.Errorf("%% matched %v; it is not a wildcard", got)
 	}
-	if _, err := store.ParseQuery("   "); !errors.Is(err, store.ErrEmptyQuery) {
+	if _, err := search.ParseQuery("   "); !errors.Is(err, search.ErrEmptyQuery) {
 		t.Errorf("blank query: %v", err)
 	}
-	if _, err := store.ParseQuery(strings.Repeat("고", 101)); !errors.Is(err, store.ErrQueryTooLong) {
+	if _, err := search.ParseQuery(strings.Repeat("고", 101)); !errors.Is(err, search.ErrQueryTooLong) {
 		t.Errorf("long query: %v", err)
 	}
-	if got := names(search(t, st, "cat")); len(got) != 1 {
+	if got := names(find(t, st, "cat")); len(got) != 1 {
 		t.Errorf("table damaged? %v", got)
 	}
 }
@@ -208,21 +209,21 @@ func TestCreateUpdateDelete(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	a := mustCreate(t, st, "Cat", "kitty")
-	if _, err := st.Save(ctx, 0, sticker.Draft{Name: " ＣＡＴ ", ImageURL: "https://x.example/c.png"}); !errors.Is(err, store.ErrDuplicateName) {
+	if _, err := st.Save(ctx, 0, sticker.Draft{Name: " ＣＡＴ ", ImageURL: "https://x.example/c.png"}); !errors.Is(err, sticker.ErrDuplicateName) {
 		t.Fatalf("duplicate name: %v", err)
 	}
 	b := mustCreate(t, st, "dog")
-	if _, err := st.Save(ctx, b.ID, sticker.Draft{Name: "cat", ImageURL: "https://x.example/d.png"}); !errors.Is(err, store.ErrDuplicateName) {
+	if _, err := st.Save(ctx, b.ID, sticker.Draft{Name: "cat", ImageURL: "https://x.example/d.png"}); !errors.Is(err, sticker.ErrDuplicateName) {
 		t.Fatalf("rename onto a taken name: %v", err)
 	}
 	u, err := st.Save(ctx, a.ID, sticker.Draft{Name: "Kitten", Tags: []string{"고양이"}, ImageURL: "https://x.example/k.png"})
 	if err != nil || u.Name != "Kitten" {
 		t.Fatalf("update: %v %+v", err, u)
 	}
-	if ms := search(t, st, "kitty"); len(ms) > 0 && ms[0].Rank != store.RankFuzzy {
+	if ms := find(t, st, "kitty"); len(ms) > 0 && ms[0].Rank != search.RankFuzzy {
 		t.Errorf("old tag still matches as %d", ms[0].Rank)
 	}
-	if got := names(search(t, st, "고양이")); len(got) != 1 || got[0] != "Kitten" {
+	if got := names(find(t, st, "고양이")); len(got) != 1 || got[0] != "Kitten" {
 		t.Errorf("new tag not found: %v", got)
 	}
 	if err := st.RecordSend(ctx, a.ID, "U1", "C1"); err != nil {
@@ -231,16 +232,16 @@ func TestCreateUpdateDelete(t *testing.T) {
 	if _, err := st.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Get(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Get(ctx, a.ID); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("get deleted: %v", err)
 	}
-	if _, err := st.Delete(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Delete(ctx, a.ID); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("delete twice: %v", err)
 	}
 	if err := st.RecordSend(ctx, a.ID, "U1", "C1"); err != nil {
 		t.Fatalf("send of a deleted sticker: %v", err)
 	}
-	if _, err := st.Save(ctx, a.ID, sticker.Draft{Name: "x", ImageURL: "https://x.example/x.png"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Save(ctx, a.ID, sticker.Draft{Name: "x", ImageURL: "https://x.example/x.png"}); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("update deleted: %v", err)
 	}
 }
@@ -332,7 +333,7 @@ func TestPruneKeys(t *testing.T) {
 	if n, err := st.PruneKeys(ctx); err != nil || n != 1 {
 		t.Fatalf("pruned %d (want zebra only): %v", n, err)
 	}
-	if got := names(search(t, st, "stripes")); len(got) != 1 || got[0] != "horse" {
+	if got := names(find(t, st, "stripes")); len(got) != 1 || got[0] != "horse" {
 		t.Fatalf("after pruning: %v", got)
 	}
 }
