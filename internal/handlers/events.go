@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/slack-go/slack/socketmode"
 )
@@ -54,8 +53,9 @@ func (b *Bot) event(ctx context.Context, req socketmode.Request) error {
 		return nil
 	}
 	to := replyTo{channel: cb.Event.Channel, user: cb.Event.User, threadTS: cb.Event.ThreadTS}
-	query := strings.TrimSpace(unescape(leadingMentions.ReplaceAllString(cb.Event.Text, "")))
-	if c := parseCommand(query); c.Verb == "search" {
+	// parseCommand decodes Slack's entities, once: the mentions are
+	// stripped first, while their brackets are still real.
+	if c := parseCommand(leadingMentions.ReplaceAllString(cb.Event.Text, "")); c.Verb == "search" {
 		return b.search(ctx, to, c.Arg)
 	}
 	return b.respond(ctx, to, replyNew, "How to use stickerbot", noticeMessage(usageText))
