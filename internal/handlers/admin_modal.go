@@ -143,6 +143,19 @@ func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
 	work, cancel := context.WithDeadline(ctx, deadline.Add(-ackMargin))
 	defer cancel()
 
+	// The follow-up (the image's Slack copy, the confirmation) needs a
+	// place reserved before anything is saved: a save Run could no longer
+	// follow up on is refused instead.
+	if !b.background.start() {
+		b.log.Warn("refused a sticker form while shutting down", "envelope_id", req.EnvelopeID, "user", ic.User.ID)
+		return fieldErrors(blockName, msgRestarting)
+	}
+	followUp := false
+	defer func() {
+		if !followUp {
+			b.background.done()
+		}
+	}()
 	d, errs := b.checkSubmission(work, ic, meta)
 	if len(errs) > 0 {
 		b.log.Info("sticker form has problems", "envelope_id", req.EnvelopeID, "user", ic.User.ID, "errors", errs)
@@ -163,13 +176,18 @@ func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
 		verb = "updated"
 	}
 	b.log.Info("sticker "+verb, "sticker_id", st.ID, "name", st.Name, "user", ic.User.ID)
-	b.background.Go(func() { b.afterSave(context.WithoutCancel(ctx), meta, ic.User.ID, st, verb) })
+	followUp = true
+	go func() {
+		defer b.background.done()
+		b.afterSave(context.WithoutCancel(ctx), meta, ic.User.ID, st, verb)
+	}()
 	return nil
 }
 
 const (
 	msgSaveFailed = "I couldn't save the sticker: the library is unavailable. Please try again in a minute."
 	msgTooSlow    = "That took too long on my side. Please press Save again."
+	msgRestarting = "I'm restarting. Please press Save again in a moment."
 )
 
 func fieldErrors(block, msg string) *slack.ViewSubmissionResponse {

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -96,8 +95,8 @@ type Bot struct {
 	workers int
 	queue   chan job
 	// background holds work started outside the queue (after a modal
-	// closes); Run waits for it on shutdown.
-	background sync.WaitGroup
+	// closes, busy replies); Run waits for it on shutdown.
+	background tasks
 	busy       chan struct{} // semaphore for busy replies
 }
 

@@ -56,16 +56,22 @@ func (b *Bot) Envelope(ctx context.Context, req *socketmode.Request) any {
 	}
 	select {
 	case b.busy <- struct{}{}:
-		go func() {
-			defer func() { <-b.busy }()
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if to, ok := b.replyTarget(*req); ok {
-				b.notice(ctx, to, replyNew, msgBusy)
-			}
-		}()
 	default: // even the busy replies are saturated: the log has it
+		return nil
 	}
+	if !b.background.start() {
+		<-b.busy // shutting down: the log has it
+		return nil
+	}
+	go func() {
+		defer b.background.done()
+		defer func() { <-b.busy }()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if to, ok := b.replyTarget(*req); ok {
+			b.notice(ctx, to, replyNew, msgBusy)
+		}
+	}()
 	return nil
 }
 
@@ -102,7 +108,7 @@ func (b *Bot) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
-	b.background.Wait()
+	b.background.closeAndWait()
 }
 
 // do runs one job. A panic or error is logged with the envelope id and the

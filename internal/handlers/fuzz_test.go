@@ -106,7 +106,7 @@ func FuzzViewSubmission(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		ack := b.viewSubmission(ctx, &socketmode.Request{Type: TypeInteractive, EnvelopeID: "e", Payload: payload})
-		b.background.Wait()
+		b.background.wg.Wait()
 		if ack != nil {
 			if _, err := json.Marshal(ack); err != nil {
 				t.Fatalf("ack %#v does not encode: %v", ack, err)
