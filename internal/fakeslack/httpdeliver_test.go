@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
+	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
 	"github.com/stickerbot/stickerbot/internal/httpmode"
 )
@@ -421,27 +421,29 @@ func TestHTTPEventRetries(t *testing.T) {
 	}
 }
 
-// recorder is an httpmode.Dispatcher that records requests and acks slash
+// recorder is an envelope.Dispatcher that records envelopes and acks slash
 // commands with a message.
 type recorder struct {
 	mu   sync.Mutex
-	reqs []socketmode.Request
+	reqs []envelope.Envelope
 }
 
-func (r *recorder) Envelope(_ context.Context, req *socketmode.Request) any {
+func (r *recorder) Quick(*envelope.Envelope) bool { return true }
+
+func (r *recorder) Dispatch(_ context.Context, env *envelope.Envelope) envelope.Ack {
 	r.mu.Lock()
-	r.reqs = append(r.reqs, *req)
+	r.reqs = append(r.reqs, *env)
 	r.mu.Unlock()
-	if req.Type == "slash_commands" {
+	if env.Kind == envelope.SlashCommand {
 		return map[string]string{"text": "got it"}
 	}
 	return nil
 }
 
-func (r *recorder) requests() []socketmode.Request {
+func (r *recorder) requests() []envelope.Envelope {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]socketmode.Request(nil), r.reqs...)
+	return append([]envelope.Envelope(nil), r.reqs...)
 }
 
 // TestHTTPModeReceiver checks the fake's requests against the bot's own
@@ -496,7 +498,7 @@ func TestHTTPModeReceiver(t *testing.T) {
 	} {
 		r := got[i]
 		payload, _ := json.Marshal(r.Payload)
-		if r.Type != want.typ || r.RetryAttempt != want.retry || r.RetryReason != want.retryReasons || !jsonEqual(t, payload, want.d.Payload) {
+		if string(r.Kind) != want.typ || r.RetryAttempt != want.retry || r.RetryReason != want.retryReasons || !jsonEqual(t, payload, want.d.Payload) {
 			t.Errorf("request %d = %+v (payload %s), want %s %s", i, r, payload, want.typ, want.d.Payload)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 // Envelope types, as Socket Mode names them; the HTTP transport uses the
@@ -27,10 +29,16 @@ type job struct {
 	received time.Time
 }
 
-// Envelope takes one payload from a transport and returns at once what to
+// Dispatch takes one envelope from a transport and returns at once what to
 // acknowledge it with (nil: a bare ack). The work happens later, on a
 // worker; when every worker is busy and the queue is full the user is told
 // to try again instead of the bot's memory growing without bound.
+func (b *Bot) Dispatch(ctx context.Context, env *envelope.Envelope) envelope.Ack {
+	return b.Envelope(ctx, &socketmode.Request{Type: string(env.Kind), EnvelopeID: env.ID, Payload: env.Payload,
+		RetryAttempt: env.RetryAttempt, RetryReason: env.RetryReason})
+}
+
+// Envelope is Dispatch for a Socket Mode request.
 func (b *Bot) Envelope(ctx context.Context, req *socketmode.Request) any {
 	switch req.Type {
 	case TypeSlashCommand, TypeInteractive, TypeEvents:
@@ -75,10 +83,10 @@ func (b *Bot) Envelope(ctx context.Context, req *socketmode.Request) any {
 	return nil
 }
 
-// Quick reports whether Envelope returns at once for req: everything but a
+// Quick reports whether Dispatch returns at once for env: everything but a
 // modal submission, which is validated before its ack.
-func (b *Bot) Quick(req *socketmode.Request) bool {
-	return req.Type != TypeInteractive || !isViewSubmission(req.Payload)
+func (b *Bot) Quick(env *envelope.Envelope) bool {
+	return env.Kind != TypeInteractive || !isViewSubmission(env.Payload)
 }
 
 // Run processes queued envelopes on the configured number of workers until

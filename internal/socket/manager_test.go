@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickerbot/stickerbot/internal/envelope"
+
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"github.com/stickerbot/stickerbot/internal/fakeslack"
 )
@@ -96,8 +97,8 @@ func TestConnectionsOpenAndReceive(t *testing.T) {
 func TestAckOnSameConnectionWithPayloadOrBare(t *testing.T) {
 	fs := newFake(t)
 	log, _ := testLogger(t)
-	d := newRecordingDispatcher(func(_ context.Context, req *socketmode.Request) any {
-		if req.Type == socketmode.RequestTypeSlashCommands {
+	d := newRecordingDispatcher(func(_ context.Context, req *envelope.Envelope) envelope.Ack {
+		if req.Kind == envelope.SlashCommand {
 			var cmd struct {
 				Text string `json:"text"`
 			}
@@ -146,7 +147,7 @@ func TestAckOnSameConnectionWithPayloadOrBare(t *testing.T) {
 	}
 	d.mu.Lock()
 	for _, req := range d.reqs {
-		if req.EnvelopeID == "" || len(req.Payload) == 0 {
+		if req.ID == "" || len(req.Payload) == 0 {
 			t.Errorf("dispatched request lacks envelope_id or payload: %+v", req)
 		}
 	}
@@ -167,7 +168,7 @@ func TestSlowDispatcherDoesNotDelayOtherAcks(t *testing.T) {
 	log, _ := testLogger(t)
 	release := make(chan struct{})
 	ignoring := make(chan struct{})
-	d := newRecordingDispatcher(func(ctx context.Context, req *socketmode.Request) any {
+	d := newRecordingDispatcher(func(ctx context.Context, req *envelope.Envelope) envelope.Ack {
 		var cmd struct {
 			Text string `json:"text"`
 		}
@@ -573,7 +574,7 @@ func TestShutdownAcksInFlightAndReturnsNil(t *testing.T) {
 	fs := newFake(t)
 	log, _ := testLogger(t)
 	started := make(chan struct{}, 10)
-	d := newRecordingDispatcher(func(ctx context.Context, req *socketmode.Request) any {
+	d := newRecordingDispatcher(func(ctx context.Context, req *envelope.Envelope) envelope.Ack {
 		started <- struct{}{}
 		time.Sleep(200 * time.Millisecond)
 		return map[string]string{"text": "finished during shutdown"}
