@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"time"
 
@@ -71,7 +72,9 @@ type Observer interface {
 	JobDone(kind string, d time.Duration, err error)
 	Searched(d time.Duration)
 	Busy(kind string)
-	WebAPIError(method string, err error)
+	// WebAPIError counts a failed Web API call by method and kind (see
+	// errorKind).
+	WebAPIError(method, kind string)
 }
 
 type nopObserver struct{}
@@ -79,7 +82,7 @@ type nopObserver struct{}
 func (nopObserver) JobDone(string, time.Duration, error) {}
 func (nopObserver) Searched(time.Duration)               {}
 func (nopObserver) Busy(string)                          {}
-func (nopObserver) WebAPIError(string, error)            {}
+func (nopObserver) WebAPIError(string, string)           {}
 
 // Bot handles Slack payloads. Create it with New, start its workers with
 // Run, and feed it envelopes with Envelope.
@@ -203,8 +206,39 @@ func (b *Bot) wrapSlack(method string, err error) error {
 	if err == nil {
 		return nil
 	}
-	b.obs.WebAPIError(method, err)
+	b.obs.WebAPIError(method, errorKind(err))
 	return fmt.Errorf("%s: %w", method, err)
+}
+
+// errorKind classifies a failed Web API call for the metrics: api (Slack
+// answered ok: false), rate_limited, http (a status other than 200),
+// timeout, canceled, network or other.
+func errorKind(err error) string {
+	var (
+		rl   *slack.RateLimitedError
+		se   slack.SlackErrorResponse
+		sc   slack.StatusCodeError
+		scp  *slack.StatusCodeError
+		nerr net.Error
+	)
+	switch {
+	case errors.As(err, &rl):
+		return "rate_limited"
+	case errors.As(err, &se):
+		return "api"
+	case errors.As(err, &sc), errors.As(err, &scp):
+		return "http"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.As(err, &nerr):
+		if nerr.Timeout() {
+			return "timeout"
+		}
+		return "network"
+	}
+	return "other"
 }
 
 // slackError returns Slack's error code (channel_not_found…) in err, if any.
