@@ -688,7 +688,10 @@ func TestSyncImages(t *testing.T) {
 	logs := &syncBuffer{}
 	newBot := func(library string) *handlers.Bot {
 		b, err := handlers.New(handlers.Config{
-			Store:          st,
+			Search:         st,
+			Library:        st,
+			Claims:         st,
+			Images:         st,
 			Slack:          slack.New(fs.BotToken(), slack.OptionAPIURL(fs.APIURL())),
 			Logger:         slog.New(slog.NewTextHandler(logs, nil)),
 			LibraryChannel: library,

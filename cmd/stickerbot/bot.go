@@ -49,7 +49,10 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	bot, err := handlers.New(handlers.Config{
-		Store:    st,
+		Search:   st,
+		Library:  st,
+		Claims:   st,
+		Images:   st,
 		Slack:    api,
 		Logger:   logger,
 		Admins:   cfg.Admins,

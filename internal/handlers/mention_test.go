@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
+	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
@@ -29,7 +28,7 @@ func (s queryStore) Nth(_ context.Context, q search.Query, _ int) (search.Match,
 // command does, not for "<".
 func TestMentionTextIsUnescapedOnce(t *testing.T) {
 	seen := make(chan string, 2)
-	b, err := New(Config{Store: queryStore{seen: seen}, Slack: stubSlack{}, Logger: slog.New(slog.DiscardHandler)})
+	b, err := New(withLibrary(queryStore{seen: seen}, Config{Slack: stubSlack{}, Logger: slog.New(slog.DiscardHandler)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,18 +43,18 @@ func TestMentionTextIsUnescapedOnce(t *testing.T) {
 		"type": "app_mention", "user": "U1", "channel": "C1", "ts": "1.2", "text": "<@UBOT> " + typed}})
 	command, _ := json.Marshal(map[string]string{"user_id": "U1", "channel_id": "C1", "command": "/sticker",
 		"text": typed, "response_url": "https://hooks.slack.com/x", "trigger_id": "1.2.3"})
-	for _, req := range []*socketmode.Request{
-		{Type: TypeEvents, EnvelopeID: "e1", Payload: mention},
-		{Type: TypeSlashCommand, EnvelopeID: "e2", Payload: command},
+	for _, req := range []*envelope.Envelope{
+		{Kind: envelope.Event, ID: "e1", Payload: mention},
+		{Kind: envelope.SlashCommand, ID: "e2", Payload: command},
 	} {
-		b.Envelope(ctx, req)
+		b.Dispatch(ctx, req)
 		select {
 		case got := <-seen:
 			if got != want.String() {
-				t.Errorf("%s searched for %q, want %q", req.Type, got, want.String())
+				t.Errorf("%s searched for %q, want %q", req.Kind, got, want.String())
 			}
 		case <-time.After(5 * time.Second):
-			t.Fatalf("%s: no search", req.Type)
+			t.Fatalf("%s: no search", req.Kind)
 		}
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 // countingSlack counts the Web API calls made through it, and holds each
@@ -41,7 +42,7 @@ func (s countingSlack) PostEphemeralContext(ctx context.Context, ch, u string, o
 // a Slack client that are being closed); the admin is told to save again.
 func TestNoWorkAfterShutdown(t *testing.T) {
 	var calls atomic.Int64
-	b, err := New(Config{Store: stubStore{}, Slack: countingSlack{calls: &calls}, Logger: slog.New(slog.DiscardHandler), Admins: []string{"UADMIN"}})
+	b, err := New(withLibrary(stubStore{}, Config{Slack: countingSlack{calls: &calls}, Logger: slog.New(slog.DiscardHandler), Admins: []string{"UADMIN"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestNoWorkAfterShutdown(t *testing.T) {
 	cancel()
 	b.Run(ctx)
 
-	ack := b.Envelope(context.Background(), submission(t, "UADMIN", callbackAdd, `{"c":"C1"}`,
+	ack := b.Dispatch(context.Background(), submission(t, "UADMIN", viewAdd, `{"c":"C1"}`,
 		map[string]string{"name": "late", "image_url": "https://x.example/a.png"}))
 	time.Sleep(200 * time.Millisecond) // a follow-up would have called Slack by now
 	if n := calls.Load(); n != 0 {
@@ -65,8 +66,8 @@ func TestNoWorkAfterShutdown(t *testing.T) {
 func TestRunJoinsBusyReplies(t *testing.T) {
 	var calls atomic.Int64
 	release := make(chan struct{})
-	b, err := New(Config{Store: claimedStore{}, Slack: countingSlack{calls: &calls, release: release},
-		Logger: slog.New(slog.DiscardHandler), QueueSize: 1})
+	b, err := New(withLibrary(claimedStore{}, Config{Slack: countingSlack{calls: &calls, release: release},
+		Logger: slog.New(slog.DiscardHandler), QueueSize: 1}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +75,10 @@ func TestRunJoinsBusyReplies(t *testing.T) {
 		"response_url": "https://hooks.slack.com/x", "trigger_id": "1.2.3"})
 	click, _ := json.Marshal(map[string]any{"type": "block_actions", "user": map[string]any{"id": "U1"},
 		"channel": map[string]any{"id": "C1"}, "response_url": "https://hooks.slack.com/y", "trigger_id": "2.3.4",
-		"actions": []any{map[string]any{"type": "button", "action_id": actionCancel, "value": "x"}}})
+		"actions": []any{map[string]any{"type": "button", "block_id": "b", "action_id": actionCancel, "value": "x"}}})
 	ctx := context.Background()
-	b.Envelope(ctx, &socketmode.Request{Type: TypeSlashCommand, EnvelopeID: "e1", Payload: cmd})  // fills the queue
-	b.Envelope(ctx, &socketmode.Request{Type: TypeInteractive, EnvelopeID: "e2", Payload: click}) // busy
+	b.Dispatch(ctx, &envelope.Envelope{Kind: envelope.SlashCommand, ID: "e1", Payload: cmd})  // fills the queue
+	b.Dispatch(ctx, &envelope.Envelope{Kind: envelope.Interactive, ID: "e2", Payload: click}) // busy
 	waitFor(t, func() bool { return calls.Load() == 1 })
 
 	stopped, stop := context.WithCancel(ctx)

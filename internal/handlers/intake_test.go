@@ -8,25 +8,26 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 // TestFullQueueTurnsCommandsAway: with no worker running and the queue
 // full, a slash command is answered in its ack ("busy"), at once and
 // without any Web API call, instead of growing the queue.
 func TestFullQueueTurnsCommandsAway(t *testing.T) {
-	b, err := New(Config{Store: slowStore{}, Slack: noSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QueueSize: 2})
+	b, err := New(withLibrary(slowStore{}, Config{Slack: noSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QueueSize: 2}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd, _ := json.Marshal(map[string]string{"user_id": "U1", "channel_id": "C1", "command": "/sticker", "text": "cat", "response_url": "https://hooks.slack.com/x", "trigger_id": "1.2.3"})
-	req := &socketmode.Request{Type: TypeSlashCommand, EnvelopeID: "e", Payload: cmd}
+	req := &envelope.Envelope{Kind: envelope.SlashCommand, ID: "e", Payload: cmd}
 	for range 2 {
-		if ack := b.Envelope(context.Background(), req); ack != nil {
+		if ack := b.Dispatch(context.Background(), req); ack != nil {
 			t.Fatalf("queued command acked with %#v", ack)
 		}
 	}
-	ack := b.Envelope(context.Background(), req)
+	ack := b.Dispatch(context.Background(), req)
 	msg, ok := ack.(slack.Msg)
 	if !ok || msg.Text != msgBusy || msg.ResponseType != slack.ResponseTypeEphemeral {
 		t.Fatalf("third command acked with %#v, want the busy message", ack)
@@ -35,7 +36,7 @@ func TestFullQueueTurnsCommandsAway(t *testing.T) {
 		t.Fatalf("queue holds %d", len(b.queue))
 	}
 	// Unknown envelope types are acked bare and never queued.
-	if ack := b.Envelope(context.Background(), &socketmode.Request{Type: "something_new", EnvelopeID: "u"}); ack != nil || len(b.queue) != 2 {
+	if ack := b.Dispatch(context.Background(), &envelope.Envelope{Kind: "something_new", ID: "u"}); ack != nil || len(b.queue) != 2 {
 		t.Fatalf("unknown type: %#v, queue %d", ack, len(b.queue))
 	}
 }
