@@ -40,3 +40,39 @@ func TestFullQueueTurnsCommandsAway(t *testing.T) {
 		t.Fatalf("unknown type: %#v, queue %d", ack, len(b.queue))
 	}
 }
+
+// TestUnreadablePayloadsAreMalformed: what cannot be decoded is answered
+// Malformed (HTTP mode says 400) and never queued; what can be decoded but
+// is routed nowhere is acked bare.
+func TestUnreadablePayloadsAreMalformed(t *testing.T) {
+	b, err := New(withLibrary(stubStore{}, Config{Slack: stubSlack{}, Logger: slog.New(slog.DiscardHandler)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		kind      envelope.Kind
+		payload   string
+		malformed bool
+	}{
+		{envelope.SlashCommand, `{"user_id":"U1","response_url":"https://h/x","is_enterprise_install":"maybe"}`, true},
+		{envelope.SlashCommand, `{"text":"cat"}`, true}, // no one to answer
+		{envelope.SlashCommand, `"cat"`, true},
+		{envelope.Interactive, `{"type":42}`, true},
+		{envelope.Interactive, `{"type":"block_actions","user":{"id":"U1"},"response_url":"https://h/x","actions":[]}`, true},
+		{envelope.Interactive, `{"type":"view_closed"}`, false},
+		{envelope.Interactive, `{"type":"block_actions","user":{"id":"U1"},"response_url":"https://h/x",` +
+			`"actions":[{"type":"button","block_id":"b","action_id":"no_such_button"}]}`, false},
+		{envelope.Event, `{"type":"event_callback","event":{"type":"app_mention","text":17}}`, true},
+		{envelope.Event, `{"type":"event_callback","event":{"type":"app_mention","user":"U1","channel":"C1","bot_id":"B1"}}`, false},
+		{envelope.Event, `{"type":"event_callback","event":{"type":"reaction_added","user":"U1","channel":"C1"}}`, false},
+		{"something_new", `{}`, false},
+	} {
+		ack := b.Dispatch(context.Background(), &envelope.Envelope{Kind: tt.kind, ID: "e", Payload: json.RawMessage(tt.payload)})
+		if envelope.IsMalformed(ack) != tt.malformed || (!tt.malformed && ack != nil) {
+			t.Errorf("%s %s: ack %#v, want malformed %v", tt.kind, tt.payload, ack, tt.malformed)
+		}
+	}
+	if n := len(b.queue); n != 0 {
+		t.Errorf("%d jobs queued", n)
+	}
+}
