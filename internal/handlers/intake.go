@@ -14,7 +14,7 @@ import (
 	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
-// request is one envelope, decoded once: what every handler is given.
+// request is one envelope, decoded (once): what every handler is given.
 type request struct {
 	env  *envelope.Envelope
 	user string  // who asked
@@ -46,50 +46,78 @@ type eventCallback struct {
 	} `json:"event"`
 }
 
-// job is a request waiting for a worker.
+// job is an envelope waiting for a worker: decoded and routed already
+// when it was not Quick, else as it arrived.
 type job struct {
-	r  *request
-	rt route
+	env *envelope.Envelope
+	r   *request // nil: not decoded yet
+	rt  route
 }
 
 var errMalformed = errors.New("malformed payload")
 
 // Dispatch takes one envelope from a transport and returns what to
-// acknowledge it with. It decodes the payload, once, and finds its route:
-// an answer runs now, within ctx (the ack budget), and returns the ack;
-// a handler is queued for a worker and the ack is bare. When every worker
-// is busy and the queue is full the user is told to try again instead of
-// the bot's memory growing without bound. A payload that cannot be read is
-// answered Malformed; one nothing is routed for, a bare ack.
+// acknowledge it with. A Quick envelope is queued as it is, for a worker
+// to decode and route: nothing on the ack's path but a glance at it. Any
+// other is decoded and routed now: an answer runs within ctx (the ack
+// budget) and returns the ack; a handler is queued. Either way the payload
+// is decoded once. When every worker is busy and the queue is full the
+// user is told to try again instead of the bot's memory growing without
+// bound. A payload that cannot be read before its ack is answered
+// Malformed.
 func (b *Bot) Dispatch(ctx context.Context, env *envelope.Envelope) envelope.Ack {
-	r, err := read(env)
-	if err != nil {
-		b.log.Warn("cannot read a payload", "envelope_id", env.ID, "type", string(env.Kind), "err", err)
-		return envelope.Malformed
-	}
-	rt, ok := b.routes.lookup(r)
-	if !ok {
-		table, id := wayIn(r)
-		b.log.Info("ignoring a request nothing is routed for", "envelope_id", env.ID, "type", string(env.Kind),
-			"route", table, "id", clip(id, 100))
+	switch env.Kind {
+	case envelope.SlashCommand, envelope.Interactive, envelope.Event:
+	default:
+		b.log.Info("ignoring an envelope of a kind the bot does not know", "envelope_id", env.ID, "type", string(env.Kind))
 		return nil
 	}
-	if rt.answer != nil {
+	if b.Quick(env) {
+		return b.enqueue(ctx, job{env: env})
+	}
+	r, rt, ok := b.route(env)
+	switch {
+	case r == nil:
+		return envelope.Malformed
+	case !ok:
+		return nil
+	case rt.answer != nil:
 		return rt.answer(ctx, r)
 	}
-	select {
-	case b.queue <- job{r: r, rt: rt}:
-		return nil
-	default:
-	}
-	return b.turnAway(ctx, r)
+	return b.enqueue(ctx, job{env: env, r: r, rt: rt})
 }
 
 // Quick reports whether Dispatch returns at once for env: everything but
 // the interactions answered in their ack (a modal's submission, which is
 // validated first).
 func (b *Bot) Quick(env *envelope.Envelope) bool {
-	return env.Kind != envelope.Interactive || !answeredInAck(env.Payload)
+	return env.Kind != envelope.Interactive || !b.routes.answeredInAck(env.Payload)
+}
+
+// route decodes env and finds its route. It logs what it cannot read (r
+// is nil) and what nothing is routed for (ok is false).
+func (b *Bot) route(env *envelope.Envelope) (r *request, rt route, ok bool) {
+	r, err := read(env)
+	if err != nil {
+		b.log.Warn("cannot read a payload", "envelope_id", env.ID, "type", string(env.Kind), "err", err)
+		return nil, rt, false
+	}
+	if rt, ok = b.routes.lookup(r); !ok {
+		table, id := wayIn(r)
+		b.log.Info("ignoring a request nothing is routed for", "envelope_id", env.ID, "type", string(env.Kind),
+			"route", table, "id", clip(id, 100))
+	}
+	return r, rt, ok
+}
+
+// enqueue queues j, or turns it away when the queue is full.
+func (b *Bot) enqueue(ctx context.Context, j job) envelope.Ack {
+	select {
+	case b.queue <- j:
+		return nil
+	default:
+	}
+	return b.turnAway(ctx, j)
 }
 
 // read decodes env's payload into a request. A payload of a kind the bot
@@ -153,18 +181,16 @@ func claimKey(prefix, id string, env *envelope.Envelope) string {
 	return prefix + id
 }
 
-// turnAway tells the user the bot is too busy for r, without growing
+// turnAway tells the user the bot is too busy for j, without growing
 // anything: a slash command in its ack, anything else from a goroutine of
 // a bounded number.
-func (b *Bot) turnAway(ctx context.Context, r *request) envelope.Ack {
-	b.obs.Busy(string(r.env.Kind))
-	b.log.Warn("queue full, turning a request away", "envelope_id", r.env.ID, "type", string(r.env.Kind))
-	if r.cmd != nil {
+func (b *Bot) turnAway(ctx context.Context, j job) envelope.Ack {
+	env := j.env
+	b.obs.Busy(string(env.Kind))
+	b.log.Warn("queue full, turning a request away", "envelope_id", env.ID, "type", string(env.Kind))
+	if env.Kind == envelope.SlashCommand {
 		// The ack itself can carry the answer: no Web API call needed.
 		return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: msgBusy}
-	}
-	if !r.to.reachable() {
-		return nil
 	}
 	select {
 	case b.busy <- struct{}{}:
@@ -178,6 +204,17 @@ func (b *Bot) turnAway(ctx context.Context, r *request) envelope.Ack {
 	go func() {
 		defer b.background.done()
 		defer func() { <-b.busy }()
+		r := j.r
+		if r == nil {
+			// Not decoded yet, and never will be but for this.
+			var err error
+			if r, err = read(env); err != nil {
+				return
+			}
+		}
+		if !r.to.reachable() {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		b.notice(ctx, r.to, replyNew, msgBusy)
@@ -216,25 +253,37 @@ func (b *Bot) Run(ctx context.Context) {
 	b.background.closeAndWait()
 }
 
-// do runs one job. A panic or error is logged with the envelope id and the
-// user gets a short message; the process carries on.
+// do runs one job, decoding and routing it first if Dispatch did not. A
+// panic or error is logged with the envelope id and the user gets a short
+// message; the process carries on.
 func (b *Bot) do(base context.Context, j job) {
 	ctx, cancel := context.WithTimeout(base, b.timeout)
 	defer cancel()
 	start := time.Now()
-	env := j.r.env
+	env := j.env
 	var err error
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 			b.log.Error("handler panicked", "envelope_id", env.ID, "type", string(env.Kind),
 				"panic", p, "stack", string(debug.Stack()))
-			if j.r.to.reachable() {
+			if j.r != nil && j.r.to.reachable() {
 				b.notice(ctx, j.r.to, replyNew, msgFailed)
 			}
 		}
 		b.obs.JobDone(string(env.Kind), time.Since(start), err)
 	}()
+	if j.r == nil {
+		var ok bool
+		if j.r, j.rt, ok = b.route(env); !ok {
+			return
+		}
+		if j.rt.answer != nil {
+			// Quick missed it (its payload hid its type): its ack is gone.
+			b.log.Warn("a request answered in its ack reached the queue; ignoring it", "envelope_id", env.ID)
+			return
+		}
+	}
 	if !j.rt.opensModal && !b.firstTime(ctx, j.r) {
 		return
 	}

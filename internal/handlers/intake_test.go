@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 
 	"github.com/slack-go/slack"
@@ -41,11 +42,13 @@ func TestFullQueueTurnsCommandsAway(t *testing.T) {
 	}
 }
 
-// TestUnreadablePayloadsAreMalformed: what cannot be decoded is answered
-// Malformed (HTTP mode says 400) and never queued; what can be decoded but
-// is routed nowhere is acked bare.
-func TestUnreadablePayloadsAreMalformed(t *testing.T) {
-	b, err := New(withLibrary(stubStore{}, Config{Slack: stubSlack{}, Logger: slog.New(slog.DiscardHandler)}))
+// TestUnreadablePayloads: a payload that cannot be decoded, or that
+// nothing is routed for, does nothing. One answered in its ack is decoded
+// before it, so an unreadable one is answered Malformed (HTTP mode says
+// 400); the others are queued as they are, and the worker drops them.
+func TestUnreadablePayloads(t *testing.T) {
+	var calls atomic.Int64
+	b, err := New(withLibrary(stubStore{}, Config{Slack: countingSlack{calls: &calls}, Logger: slog.New(slog.DiscardHandler)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,25 +57,30 @@ func TestUnreadablePayloadsAreMalformed(t *testing.T) {
 		payload   string
 		malformed bool
 	}{
-		{envelope.SlashCommand, `{"user_id":"U1","response_url":"https://h/x","is_enterprise_install":"maybe"}`, true},
-		{envelope.SlashCommand, `{"text":"cat"}`, true}, // no one to answer
-		{envelope.SlashCommand, `"cat"`, true},
-		{envelope.Interactive, `{"type":42}`, true},
-		{envelope.Interactive, `{"type":"block_actions","user":{"id":"U1"},"response_url":"https://h/x","actions":[]}`, true},
+		{envelope.Interactive, `{"type":"view_submission","view":"x"}`, true},
+		{envelope.Interactive, `{"type":"view_submission","view":{`, true},
+		{envelope.Interactive, `{"type":"view_submission","view":{"callback_id":"no_such_modal"}}`, false},
+		{envelope.SlashCommand, `{"user_id":"U1","response_url":"https://h/x","is_enterprise_install":"maybe"}`, false},
+		{envelope.SlashCommand, `{"text":"cat"}`, false}, // no one to answer
+		{envelope.SlashCommand, `"cat"`, false},
+		{envelope.Interactive, `{"type":42}`, false},
+		{envelope.Interactive, `{"type":"block_actions","user":{"id":"U1"},"response_url":"https://h/x","actions":[]}`, false},
 		{envelope.Interactive, `{"type":"view_closed"}`, false},
 		{envelope.Interactive, `{"type":"block_actions","user":{"id":"U1"},"response_url":"https://h/x",` +
 			`"actions":[{"type":"button","block_id":"b","action_id":"no_such_button"}]}`, false},
-		{envelope.Event, `{"type":"event_callback","event":{"type":"app_mention","text":17}}`, true},
+		{envelope.Event, `{"type":"event_callback","event":{"type":"app_mention","text":17}}`, false},
 		{envelope.Event, `{"type":"event_callback","event":{"type":"app_mention","user":"U1","channel":"C1","bot_id":"B1"}}`, false},
 		{envelope.Event, `{"type":"event_callback","event":{"type":"reaction_added","user":"U1","channel":"C1"}}`, false},
-		{"something_new", `{}`, false},
 	} {
 		ack := b.Dispatch(context.Background(), &envelope.Envelope{Kind: tt.kind, ID: "e", Payload: json.RawMessage(tt.payload)})
 		if envelope.IsMalformed(ack) != tt.malformed || (!tt.malformed && ack != nil) {
 			t.Errorf("%s %s: ack %#v, want malformed %v", tt.kind, tt.payload, ack, tt.malformed)
 		}
+		for len(b.queue) > 0 {
+			b.do(context.Background(), <-b.queue)
+		}
 	}
-	if n := len(b.queue); n != 0 {
-		t.Errorf("%d jobs queued", n)
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d Web API calls", n)
 	}
 }

@@ -134,9 +134,23 @@ func wayIn(req *request) (table, id string) {
 }
 
 // answeredInAck reports, from a glance at an interaction's payload,
-// whether it may be one whose route is an answer (view_submission,
-// block_suggestion). A false positive only costs a goroutine.
-func answeredInAck(payload []byte) bool {
-	return bytes.Contains(payload, []byte(`"`+slack.InteractionTypeViewSubmission+`"`)) ||
-		bytes.Contains(payload, []byte(`"`+slack.InteractionTypeBlockSuggestion+`"`))
+// whether it may be one whose route is an answer: it looks for the
+// interaction types of the answer tables that hold any route
+// (view_submission, block_suggestion). A false positive only costs a
+// goroutine.
+func (r *router) answeredInAck(payload []byte) bool {
+	for _, t := range []struct {
+		table string
+		typ   slack.InteractionType
+	}{
+		{tableViews, slack.InteractionTypeViewSubmission},
+		{tableSuggestions, slack.InteractionTypeBlockSuggestion},
+	} {
+		// Unquoted: bytes.Contains skips ahead on the first byte, and
+		// '"' is everywhere in JSON.
+		if len(r.tables[t.table]) > 0 && bytes.Contains(payload, []byte(t.typ)) {
+			return true
+		}
+	}
+	return false
 }
