@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"bytes"
@@ -348,7 +348,7 @@ func (s *Server) connByIndex(i int) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i < 0 || i >= len(s.conns) {
-		s.t.Errorf("fakeslack: no connection %d (have %d)", i, len(s.conns))
+		s.t.Errorf("slacksim: no connection %d (have %d)", i, len(s.conns))
 		return nil
 	}
 	return s.conns[i]

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 // HTTP delivery: with WithRequestURL every envelope goes to the bot as the
 // signed HTTP POST Slack sends to an app's Request URLs, instead of as a
@@ -191,7 +191,7 @@ func (s *Server) post(ctx context.Context, path, contentType string, body []byte
 	if s.closed {
 		s.mu.Unlock()
 		cancel()
-		return errors.New("fakeslack: server closed")
+		return errors.New("slacksim: server closed")
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"context"
@@ -163,7 +163,7 @@ func (s *Server) eventEnvelopeLocked(ev *eventState, attempt int) *envelope {
 func (s *Server) redeliveryLocked(envelopeID string, o deliverOpts) (*envelope, error) {
 	old := s.envelopes[envelopeID]
 	if old == nil {
-		s.t.Errorf("fakeslack: Redeliver: unknown envelope %q", envelopeID)
+		s.t.Errorf("slacksim: Redeliver: unknown envelope %q", envelopeID)
 		return nil, fmt.Errorf("unknown envelope %q", envelopeID)
 	}
 	env := *old
@@ -273,7 +273,7 @@ type Command struct {
 // envelope not acked within the ack timeout is recorded as operation_timeout.
 func (s *Server) SlashCommand(ctx context.Context, cmd Command, opts ...DeliverOption) Delivery {
 	if cmd.Channel == "" || cmd.User == "" {
-		return Delivery{Type: TypeSlashCommands, Conn: -1, Err: fmt.Errorf("fakeslack: Command needs a User and a Channel")}
+		return Delivery{Type: TypeSlashCommands, Conn: -1, Err: fmt.Errorf("slacksim: Command needs a User and a Channel")}
 	}
 	s.mu.Lock()
 	ch := s.ensureChannelLocked(cmd.Channel, cmd.User)
@@ -476,7 +476,7 @@ func mustJSON(v any) json.RawMessage {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic("fakeslack: " + err.Error())
+		panic("slacksim: " + err.Error())
 	}
 	return b
 }
