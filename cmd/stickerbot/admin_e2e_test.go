@@ -18,9 +18,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
 	"github.com/stickerbot/stickerbot/internal/handlers"
 	"github.com/stickerbot/stickerbot/internal/search"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
@@ -41,11 +41,11 @@ func pngBytes(t *testing.T, seed uint8) []byte {
 }
 
 // openModal runs text as user in C1 and returns the modal it opened.
-func (h *harness) openModal(t *testing.T, user, text string) fakeslack.View {
+func (h *harness) openModal(t *testing.T, user, text string) slacksim.View {
 	t.Helper()
 	d := h.command(user, "C1", text)
 	h.fs.WaitAck(h.ctx, d.EnvelopeID)
-	var v fakeslack.View
+	var v slacksim.View
 	h.fs.WaitUntil(h.ctx, "modal opened by "+text, func() bool {
 		views := h.fs.OpenViews(user)
 		if len(views) == 0 {
@@ -61,7 +61,7 @@ func (h *harness) openModal(t *testing.T, user, text string) fakeslack.View {
 // ack (nil: the modal closed).
 func (h *harness) submit(t *testing.T, user string, values map[string]string, files ...string) map[string]string {
 	t.Helper()
-	sub := fakeslack.Submission{User: user, Values: values}
+	sub := slacksim.Submission{User: user, Values: values}
 	if len(files) > 0 {
 		sub.Files = map[string][]string{"file": files}
 	}
@@ -72,7 +72,7 @@ func (h *harness) submit(t *testing.T, user string, values map[string]string, fi
 	return ackErrors(t, h.fs.WaitAck(h.ctx, d.EnvelopeID))
 }
 
-func ackErrors(t *testing.T, ack fakeslack.Ack) map[string]string {
+func ackErrors(t *testing.T, ack slacksim.Ack) map[string]string {
 	t.Helper()
 	if ack.Late {
 		t.Errorf("view_submission acked late (%v)", ack.Latency)
@@ -92,11 +92,11 @@ func ackErrors(t *testing.T, ack fakeslack.Ack) map[string]string {
 
 // confirmation waits for the n-th ephemeral message to the admin in C1
 // posted with chat.postEphemeral (from 1).
-func (h *harness) confirmation(t *testing.T, n int) fakeslack.Message {
+func (h *harness) confirmation(t *testing.T, n int) slacksim.Message {
 	t.Helper()
-	var m fakeslack.Message
+	var m slacksim.Message
 	h.fs.WaitUntil(h.ctx, "confirmation", func() bool {
-		var got []fakeslack.Message
+		var got []slacksim.Message
 		for _, x := range h.fs.Messages("C1") {
 			if x.Ephemeral && x.User == admin && x.Source == "chat.postEphemeral" {
 				got = append(got, x)
@@ -193,10 +193,10 @@ func TestAdminAddWithURL(t *testing.T) {
 func TestAdminAddValidation(t *testing.T) {
 	t.Parallel()
 	h := startBot(t, nil)
-	notImage := h.fs.AddFile(fakeslack.FileSpec{Name: "cat.png", Data: []byte("<!DOCTYPE html><html>not an image</html>"), User: admin, Channels: []string{"C1"}})
+	notImage := h.fs.AddFile(slacksim.FileSpec{Name: "cat.png", Data: []byte("<!DOCTYPE html><html>not an image</html>"), User: admin, Channels: []string{"C1"}})
 	big := append(pngBytes(t, 1), bytes.Repeat([]byte{0}, 2<<20)...)
-	tooBig := h.fs.AddFile(fakeslack.FileSpec{Name: "huge.png", Data: big, User: admin, Channels: []string{"C1"}})
-	good := h.fs.AddFile(fakeslack.FileSpec{Name: "ok.png", Data: pngBytes(t, 2), User: admin, Channels: []string{"C1"}})
+	tooBig := h.fs.AddFile(slacksim.FileSpec{Name: "huge.png", Data: big, User: admin, Channels: []string{"C1"}})
+	good := h.fs.AddFile(slacksim.FileSpec{Name: "ok.png", Data: pngBytes(t, 2), User: admin, Channels: []string{"C1"}})
 	url := "https://example.com/x.png"
 	var many []string
 	for i := range 21 {
@@ -239,9 +239,9 @@ func TestAdminAddValidation(t *testing.T) {
 func TestAdminSlowDownloadStillAcks(t *testing.T) {
 	t.Parallel()
 	h := startBot(t, nil)
-	f := h.fs.AddFile(fakeslack.FileSpec{Name: "slow.png", Data: pngBytes(t, 3), User: admin, Channels: []string{"C1"}})
+	f := h.fs.AddFile(slacksim.FileSpec{Name: "slow.png", Data: pngBytes(t, 3), User: admin, Channels: []string{"C1"}})
 	h.openModal(t, admin, "add")
-	h.fs.FailNext(fakeslack.MethodFileDownload, 1, fakeslack.Failure{Delay: 5 * time.Second})
+	h.fs.FailNext(slacksim.MethodFileDownload, 1, slacksim.Failure{Delay: 5 * time.Second})
 	errs := h.submit(t, admin, map[string]string{"name": "slow"}, f.ID)
 	if !strings.Contains(errs["file"], "Save again") {
 		t.Fatalf("errors %v, want a field error asking to save again", errs)
@@ -253,13 +253,13 @@ func TestAdminSlowDownloadStillAcks(t *testing.T) {
 
 func TestAdminAddWithFile(t *testing.T) {
 	t.Parallel()
-	lib := fakeslack.Channel{ID: "CLIBRARY", Name: "sticker-library", BotMember: true, Members: []string{admin}}
+	lib := slacksim.Channel{ID: "CLIBRARY", Name: "sticker-library", BotMember: true, Members: []string{admin}}
 	h := startBot(t, map[string]string{"STICKER_LIBRARY_CHANNEL": lib.ID},
-		fakeslack.WithChannels(append(fakeslack.DefaultChannels(), lib)...),
-		fakeslack.WithFileProcessing(400*time.Millisecond)) // image blocks fail until processed
+		slacksim.WithChannels(append(slacksim.DefaultChannels(), lib)...),
+		slacksim.WithFileProcessing(400*time.Millisecond)) // image blocks fail until processed
 	data := pngBytes(t, 4)
 	// Named .gif, but a PNG: the bytes decide.
-	up := h.fs.AddFile(fakeslack.FileSpec{Name: "party.gif", Data: data, User: admin, Channels: []string{"C1"}})
+	up := h.fs.AddFile(slacksim.FileSpec{Name: "party.gif", Data: data, User: admin, Channels: []string{"C1"}})
 	h.openModal(t, admin, "add")
 	if errs := h.submit(t, admin, map[string]string{"name": "party parrot", "tags": "party"}, up.ID); errs != nil {
 		t.Fatalf("errors %v", errs)
@@ -270,7 +270,7 @@ func TestAdminAddWithFile(t *testing.T) {
 		t.Fatalf("confirmation shows file %q (the admin's upload is %s): %s", fileID, up.ID, m.Blocks)
 	}
 	copyFile, ok := h.fs.GetFile(fileID)
-	if !ok || !bytes.Equal(copyFile.Data, data) || copyFile.User != fakeslack.BotUserID || !slices.Contains(copyFile.Channels, lib.ID) {
+	if !ok || !bytes.Equal(copyFile.Data, data) || copyFile.User != slacksim.BotUserID || !slices.Contains(copyFile.Channels, lib.ID) {
 		t.Fatalf("the Slack copy %+v", copyFile)
 	}
 	for _, c := range h.fs.Calls("chat.postEphemeral") {
@@ -323,8 +323,8 @@ func TestAdminAddWithFile(t *testing.T) {
 	if _, f := imageOf(t, preview.Blocks); f == "" || f == lost {
 		t.Fatalf("preview after the loss shows %q", f)
 	}
-	h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
-	posted := h.fs.WaitMessage(h.ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral && m.Source == "chat.postMessage" })
+	h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+	posted := h.fs.WaitMessage(h.ctx, "C1", func(m slacksim.Message) bool { return !m.Ephemeral && m.Source == "chat.postMessage" })
 	if _, f := imageOf(t, posted.Blocks); f == "" || f == lost {
 		t.Fatalf("sent sticker shows %q", f)
 	}
@@ -333,7 +333,7 @@ func TestAdminAddWithFile(t *testing.T) {
 func TestAdminFileWithoutLibraryChannel(t *testing.T) {
 	t.Parallel()
 	h := startBot(t, nil)
-	up := h.fs.AddFile(fakeslack.FileSpec{Name: "x.jpg", Data: pngBytes(t, 5), User: admin, Channels: []string{"C1"}})
+	up := h.fs.AddFile(slacksim.FileSpec{Name: "x.jpg", Data: pngBytes(t, 5), User: admin, Channels: []string{"C1"}})
 	h.openModal(t, admin, "add")
 	if errs := h.submit(t, admin, map[string]string{"name": "hidden"}, up.ID); errs != nil {
 		t.Fatalf("errors %v", errs)
@@ -388,8 +388,8 @@ func TestAdminForgedRequestsChangeNothing(t *testing.T) {
 		{"sticker_edit", `{"c":"C1","id":` + jsonInt(cat.ID) + `}`},
 	} {
 		d := h.fs.Interactive(h.ctx, map[string]any{
-			"type": "view_submission", "user": map[string]any{"id": "U1", "username": "u1", "team_id": fakeslack.TeamID},
-			"team": map[string]any{"id": fakeslack.TeamID}, "api_app_id": fakeslack.AppID, "trigger_id": "1.2.abc",
+			"type": "view_submission", "user": map[string]any{"id": "U1", "username": "u1", "team_id": slacksim.TeamID},
+			"team": map[string]any{"id": slacksim.TeamID}, "api_app_id": slacksim.AppID, "trigger_id": "1.2.abc",
 			"view": map[string]any{
 				"id": "VFORGED", "type": "modal", "callback_id": c.callback, "private_metadata": c.meta,
 				"state": map[string]any{"values": map[string]any{
@@ -406,7 +406,7 @@ func TestAdminForgedRequestsChangeNothing(t *testing.T) {
 	// Button clicks crafted by hand: delete, list paging.
 	for _, a := range []struct{ id, value string }{{"sticker_delete", jsonInt(cat.ID)}, {"sticker_list_next", "1"}} {
 		d := h.fs.Interactive(h.ctx, map[string]any{
-			"type": "block_actions", "user": map[string]any{"id": "U1"}, "team": map[string]any{"id": fakeslack.TeamID},
+			"type": "block_actions", "user": map[string]any{"id": "U1"}, "team": map[string]any{"id": slacksim.TeamID},
 			"trigger_id": "2.3.abc" + a.id, "response_url": h.fs.URL() + "/hooks/forged/" + a.id,
 			"channel":   map[string]any{"id": "C1"},
 			"container": map[string]any{"type": "message", "channel_id": "C1", "is_ephemeral": true},
@@ -505,7 +505,7 @@ func TestAdminDeleteWithConfirm(t *testing.T) {
 	if _, err := h.store.Get(context.Background(), dog.ID); err != nil {
 		t.Fatalf("deleted before the click: %v", err)
 	}
-	click := h.fs.BlockAction(h.ctx, fakeslack.Click{User: admin, Message: ask.Message, ActionID: "sticker_delete"})
+	click := h.fs.BlockAction(h.ctx, slacksim.Click{User: admin, Message: ask.Message, ActionID: "sticker_delete"})
 	done := h.fs.WaitResponse(h.ctx, click.ResponseURL)
 	if !done.ReplaceOriginal || !strings.Contains(strings.Join(done.Message.MrkdwnTexts(), " "), "Deleted") {
 		t.Errorf("after delete: %+v", done)
@@ -524,7 +524,7 @@ func TestAdminDeleteWithConfirm(t *testing.T) {
 	// Cancel leaves the sticker alone.
 	d = h.command(admin, "C1", "delete cat")
 	ask = h.fs.WaitResponse(h.ctx, d.ResponseURL)
-	click = h.fs.BlockAction(h.ctx, fakeslack.Click{User: admin, Message: ask.Message, ActionID: "sticker_delete_cancel"})
+	click = h.fs.BlockAction(h.ctx, slacksim.Click{User: admin, Message: ask.Message, ActionID: "sticker_delete_cancel"})
 	if r := h.fs.WaitResponse(h.ctx, click.ResponseURL); !r.DeleteOriginal {
 		t.Errorf("cancel: %+v", r)
 	}
@@ -551,7 +551,7 @@ func TestAdminListPaging(t *testing.T) {
 		}
 		texts := page.Message.MrkdwnTexts()
 		for _, text := range texts {
-			if len(text) > 3000 || fakeslack.HasUnescapedSpecial(text) {
+			if len(text) > 3000 || slacksim.HasUnescapedSpecial(text) {
 				t.Errorf("page %d: text %q", i, text)
 			}
 		}
@@ -573,7 +573,7 @@ func TestAdminListPaging(t *testing.T) {
 		if i > 10 {
 			t.Fatal("too many pages")
 		}
-		click := h.fs.BlockAction(h.ctx, fakeslack.Click{User: admin, Message: page.Message, ActionID: "sticker_list_next"})
+		click := h.fs.BlockAction(h.ctx, slacksim.Click{User: admin, Message: page.Message, ActionID: "sticker_list_next"})
 		page = h.fs.WaitResponse(h.ctx, click.ResponseURL)
 		if !page.ReplaceOriginal {
 			t.Fatalf("Next did not replace the list: %+v", page)
@@ -582,7 +582,7 @@ func TestAdminListPaging(t *testing.T) {
 	if len(seen) != total {
 		t.Errorf("listed %d stickers, the library has %d", len(seen), total)
 	}
-	back := h.fs.BlockAction(h.ctx, fakeslack.Click{User: admin, Message: page.Message, ActionID: "sticker_list_prev"})
+	back := h.fs.BlockAction(h.ctx, slacksim.Click{User: admin, Message: page.Message, ActionID: "sticker_list_prev"})
 	prev := h.fs.WaitResponse(h.ctx, back.ResponseURL)
 	if texts := prev.Message.MrkdwnTexts(); len(texts) < 2 || !strings.Contains(texts[1], "page "+jsonInt(int64((total-1)/10))+" of") {
 		t.Errorf("Previous shows %v", texts)
@@ -665,8 +665,8 @@ func mustGet(t *testing.T, st *store.Store, name string) sticker.Sticker {
 // Slack still has: missing copies and lost ones are uploaded again.
 func TestSyncImages(t *testing.T) {
 	t.Parallel()
-	lib := fakeslack.Channel{ID: "CLIBRARY", Name: "sticker-library", BotMember: true}
-	fs := fakeslack.New(t, fakeslack.WithChannels(append(fakeslack.DefaultChannels(), lib)...), fakeslack.WithFileProcessing(100*time.Millisecond))
+	lib := slacksim.Channel{ID: "CLIBRARY", Name: "sticker-library", BotMember: true}
+	fs := slacksim.New(t, slacksim.WithChannels(append(slacksim.DefaultChannels(), lib)...), slacksim.WithFileProcessing(100*time.Millisecond))
 	db := testdb.New(t)
 	st := store.New(db.Pool)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -676,7 +676,7 @@ func TestSyncImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept := fs.AddFile(fakeslack.FileSpec{Name: "kept.png", Data: data, Channels: []string{lib.ID}})
+	kept := fs.AddFile(slacksim.FileSpec{Name: "kept.png", Data: data, Channels: []string{lib.ID}})
 	save := func(name, fileID string) sticker.Sticker {
 		s, err := st.Save(ctx, 0, sticker.Draft{Name: name, Image: &img, SlackFileID: fileID})
 		if err != nil {
@@ -688,7 +688,10 @@ func TestSyncImages(t *testing.T) {
 	logs := &syncBuffer{}
 	newBot := func(library string) *handlers.Bot {
 		b, err := handlers.New(handlers.Config{
-			Store:          st,
+			Search:         st,
+			Library:        st,
+			Claims:         st,
+			Images:         st,
 			Slack:          slack.New(fs.BotToken(), slack.OptionAPIURL(fs.APIURL())),
 			Logger:         slog.New(slog.NewTextHandler(logs, nil)),
 			LibraryChannel: library,
@@ -738,7 +741,7 @@ func TestAdminConfirmationWhereTheBotIsNotAMember(t *testing.T) {
 	if errs := h.submit(t, admin, map[string]string{"name": "elsewhere", "image_url": "https://example.com/e.png"}); errs != nil {
 		t.Fatalf("errors %v", errs)
 	}
-	h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c fakeslack.Call) bool { return c.Error == "not_in_channel" })
+	h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c slacksim.Call) bool { return c.Error == "not_in_channel" })
 	r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
 	if u, _ := imageOf(t, r.Blocks); u != "https://example.com/e.png" || !r.Message.Ephemeral {
 		t.Errorf("confirmation %+v", r)

@@ -49,7 +49,10 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	bot, err := handlers.New(handlers.Config{
-		Store:    st,
+		Search:   st,
+		Library:  st,
+		Claims:   st,
+		Images:   st,
 		Slack:    api,
 		Logger:   logger,
 		Admins:   cfg.Admins,
@@ -63,7 +66,10 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
-	var mgr *socket.Manager
+	var (
+		mgr *socket.Manager
+		hm  *httpmode.Handler
+	)
 	connected := func() bool { return true } // HTTP mode has no connections to lose
 	if cfg.Mode == config.ModeSocket {
 		mgr, err = socket.New(socket.Config{
@@ -78,7 +84,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		}
 		connected = func() bool { return mgr.Connected() > 0 }
 	} else {
-		hm, err := httpmode.New(httpmode.Config{
+		hm, err = httpmode.New(httpmode.Config{
 			SigningSecret: cfg.SigningSecret.Reveal(),
 			Dispatcher:    bot,
 			Logger:        logger.With("transport", "http"),
@@ -120,6 +126,9 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 
 	// No transport takes envelopes any more; let queued work finish.
 	<-srvDone
+	if hm != nil && !hm.Wait(httpmode.DefaultAckBudget) {
+		logger.Warn("shutdown: Slack requests still being handled past their ack budget")
+	}
 	stopWork()
 	select {
 	case <-workDone:

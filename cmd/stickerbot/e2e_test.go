@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
 )
@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 
 // harness is the real bot (run) against a fake Slack and a real database.
 type harness struct {
-	fs    *fakeslack.Server
+	fs    *slacksim.Server
 	db    testdb.DB
 	store *store.Store
 	logs  *syncBuffer
@@ -80,7 +80,7 @@ func freeLoopbackAddr(t *testing.T) string {
 // default) when it holds its connections; with env["SLACK_MODE"] == "http"
 // when /readyz answers 200 on its HTTP_ADDR (a free loopback port unless env
 // names one), the fake delivering signed requests to it.
-func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *harness {
+func startBot(t *testing.T, env map[string]string, opts ...slacksim.Option) *harness {
 	t.Helper()
 	mode, botURL, secret := "socket", "", ""
 	httpVars := map[string]string{}
@@ -99,9 +99,9 @@ func startBot(t *testing.T, env map[string]string, opts ...fakeslack.Option) *ha
 		_, port, _ := net.SplitHostPort(addr)
 		botURL = "http://127.0.0.1:" + port
 		httpVars["SLACK_SIGNING_SECRET"], httpVars["HTTP_ADDR"] = secret, addr
-		opts = append(opts[:len(opts):len(opts)], fakeslack.WithRequestURL(botURL, secret))
+		opts = append(opts[:len(opts):len(opts)], slacksim.WithRequestURL(botURL, secret))
 	}
-	fs := fakeslack.New(t, opts...)
+	fs := slacksim.New(t, opts...)
 	db := testdb.New(t)
 	st := store.New(db.Pool)
 	testdb.LoadSample(t, st)
@@ -176,8 +176,8 @@ func launchBot(t *testing.T, vars map[string]string, secrets ...string) (*syncBu
 }
 
 // accepted waits for the first post to url that Slack accepted (200).
-func (h *harness) accepted(url string) fakeslack.ResponsePost {
-	var got fakeslack.ResponsePost
+func (h *harness) accepted(url string) slacksim.ResponsePost {
+	var got slacksim.ResponsePost
 	h.fs.WaitUntil(h.ctx, "a post Slack accepts on "+url, func() bool {
 		for _, p := range h.fs.ResponsePosts() {
 			if p.URL == url && p.Status == 200 {
@@ -216,8 +216,8 @@ func waitReady(t *testing.T, ctx context.Context, botURL string, exited <-chan s
 	}
 }
 
-func (h *harness) command(user, channel, text string) fakeslack.Delivery {
-	d := h.fs.SlashCommand(h.ctx, fakeslack.Command{User: user, Channel: channel, Command: "/sticker", Text: text})
+func (h *harness) command(user, channel, text string) slacksim.Delivery {
+	d := h.fs.SlashCommand(h.ctx, slacksim.Command{User: user, Channel: channel, Command: "/sticker", Text: text})
 	if d.Err != nil {
 		panic(d.Err)
 	}
@@ -289,7 +289,7 @@ func TestSearchNextSend(t *testing.T) {
 			}
 			first := imageURL(t, preview.Blocks)
 
-			next := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_next"})
+			next := h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_next"})
 			replaced := h.fs.WaitResponse(h.ctx, next.ResponseURL)
 			if !replaced.ReplaceOriginal {
 				t.Fatalf("Next did not replace the preview: %+v", replaced)
@@ -299,8 +299,8 @@ func TestSearchNextSend(t *testing.T) {
 				t.Fatalf("Next showed the same sticker %s", second)
 			}
 
-			send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: replaced.Message, ActionID: "sticker_send"})
-			posted := h.fs.WaitMessage(h.ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral })
+			send := h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: replaced.Message, ActionID: "sticker_send"})
+			posted := h.fs.WaitMessage(h.ctx, "C1", func(m slacksim.Message) bool { return !m.Ephemeral })
 			if posted.Source != "chat.postMessage" || imageURL(t, posted.Blocks) != second {
 				t.Fatalf("posted %+v", posted)
 			}
@@ -330,7 +330,7 @@ func TestCancel(t *testing.T) {
 			if got := imageURL(t, preview.Blocks); !strings.HasSuffix(got, "1f431.png") {
 				t.Fatalf("/sticker cat showed %s", got)
 			}
-			c := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_cancel"})
+			c := h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_cancel"})
 			if r := h.fs.WaitResponse(h.ctx, c.ResponseURL); !r.DeleteOriginal {
 				t.Fatalf("cancel: %+v", r)
 			}
@@ -376,7 +376,7 @@ func TestEscaping(t *testing.T) {
 				d := h.command("U1", "C1", q)
 				r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
 				for _, text := range r.Message.MrkdwnTexts() {
-					if fakeslack.HasUnescapedSpecial(text) {
+					if slacksim.HasUnescapedSpecial(text) {
 						t.Errorf("query %q came back unescaped: %q", q, text)
 					}
 				}
@@ -392,11 +392,11 @@ func TestMention(t *testing.T) {
 			t.Parallel()
 			h := startBot(t, transportEnv(mode))
 			ev := h.fs.Event(h.ctx, map[string]any{
-				"type": "app_mention", "user": "U1", "text": "<@" + fakeslack.BotUserID + "> 고양이",
+				"type": "app_mention", "user": "U1", "text": "<@" + slacksim.BotUserID + "> 고양이",
 				"ts": "1700000000.000100", "channel": "C1", "event_ts": "1700000000.000100",
 			})
 			h.fs.WaitAck(h.ctx, ev.EnvelopeID)
-			call := h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c fakeslack.Call) bool { return c.Error == "" })
+			call := h.fs.WaitCall(h.ctx, "chat.postEphemeral", func(c slacksim.Call) bool { return c.Error == "" })
 			if call.Params["user"] != "U1" || call.Params["channel"] != "C1" || !strings.HasSuffix(imageURL(t, call.Blocks()), "1f431.png") {
 				t.Fatalf("mention preview: %+v", call.Params)
 			}
@@ -404,14 +404,14 @@ func TestMention(t *testing.T) {
 			// retry carries X-Slack-Retry-Num: 1 and X-Slack-Retry-Reason.
 			reason := "timeout"
 			if mode == "http" {
-				reason = fakeslack.RetryHTTPTimeout
+				reason = slacksim.RetryHTTPTimeout
 			}
-			re := h.fs.Redeliver(h.ctx, ev.EnvelopeID, fakeslack.WithRetry(1, reason))
+			re := h.fs.Redeliver(h.ctx, ev.EnvelopeID, slacksim.WithRetry(1, reason))
 			if re.Err != nil || re.EventID != ev.EventID {
 				t.Fatalf("redelivery: %+v", re)
 			}
 			h.fs.WaitAck(h.ctx, re.EnvelopeID)
-			again := h.fs.Event(h.ctx, map[string]any{"type": "app_mention", "user": "U2", "text": "<@" + fakeslack.BotUserID + "> dog", "channel": "C1", "ts": "1700000000.000200"})
+			again := h.fs.Event(h.ctx, map[string]any{"type": "app_mention", "user": "U2", "text": "<@" + slacksim.BotUserID + "> dog", "channel": "C1", "ts": "1700000000.000200"})
 			h.fs.WaitAck(h.ctx, again.EnvelopeID)
 			h.fs.WaitUntil(h.ctx, "second mention answered", func() bool { return len(h.fs.Calls("chat.postEphemeral")) >= 2 })
 			time.Sleep(200 * time.Millisecond) // a duplicate, if any, has had time to arrive
@@ -430,10 +430,10 @@ func TestSendFallsBackToResponseURL(t *testing.T) {
 			h := startBot(t, transportEnv(mode))
 			d := h.command("U1", "C2", "cat") // C2: the bot is not a member
 			preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
-			send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
-			h.fs.WaitCall(h.ctx, "chat.postMessage", func(c fakeslack.Call) bool { return c.Error == "not_in_channel" })
-			posted := h.fs.WaitMessage(h.ctx, "C2", func(m fakeslack.Message) bool { return !m.Ephemeral })
-			if posted.Source != fakeslack.MethodResponseURL || !strings.HasSuffix(imageURL(t, posted.Blocks), "1f431.png") {
+			send := h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+			h.fs.WaitCall(h.ctx, "chat.postMessage", func(c slacksim.Call) bool { return c.Error == "not_in_channel" })
+			posted := h.fs.WaitMessage(h.ctx, "C2", func(m slacksim.Message) bool { return !m.Ephemeral })
+			if posted.Source != slacksim.MethodResponseURL || !strings.HasSuffix(imageURL(t, posted.Blocks), "1f431.png") {
 				t.Fatalf("fallback post: %+v", posted)
 			}
 			h.fs.WaitResponseN(h.ctx, send.ResponseURL, 2) // the in_channel post, then the preview's removal
@@ -452,20 +452,20 @@ func TestSendFailuresAreExplained(t *testing.T) {
 		want    string
 	}{
 		{"channel_not_found on both paths", "G1", func() {
-			h.fs.FailNext(fakeslack.MethodResponseURL, 1, fakeslack.Failure{Error: "channel_not_found"})
+			h.fs.FailNext(slacksim.MethodResponseURL, 1, slacksim.Failure{Error: "channel_not_found"})
 		}, "can't post in this conversation"},
 		{"ratelimited", "C1", func() {
-			h.fs.FailNext("chat.postMessage", 4, fakeslack.Failure{Status: 429, RetryAfter: time.Second})
+			h.fs.FailNext("chat.postMessage", 4, slacksim.Failure{Status: 429, RetryAfter: time.Second})
 		}, "slow down"},
 		{"server error", "C1", func() {
-			h.fs.FailNext("chat.postMessage", 4, fakeslack.Failure{Status: 500})
+			h.fs.FailNext("chat.postMessage", 4, slacksim.Failure{Status: 500})
 		}, "try again"},
 	}
 	for _, c := range cases {
 		d := h.command("U1", c.channel, "dog")
 		preview := h.fs.WaitResponse(h.ctx, d.ResponseURL)
 		c.fail()
-		send := h.fs.BlockAction(h.ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+		send := h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
 		var got []string
 		h.fs.WaitUntil(h.ctx, c.name+": user told", func() bool {
 			got = nil
@@ -490,7 +490,7 @@ func TestSendFailuresAreExplained(t *testing.T) {
 // /healthz.
 func TestRejectedAppTokenExits(t *testing.T) {
 	t.Parallel()
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	db := testdb.New(t)
 	vars := map[string]string{
 		"SLACK_BOT_TOKEN": fs.BotToken(), "SLACK_APP_TOKEN": "xapp-1-A0-revoked-secret",
@@ -517,7 +517,7 @@ func TestRejectedAppTokenExits(t *testing.T) {
 func TestPreviewWithoutImage(t *testing.T) {
 	t.Parallel()
 	h := startBot(t, nil)
-	h.fs.FailNext(fakeslack.MethodResponseURL, 1, fakeslack.Failure{Status: 400})
+	h.fs.FailNext(slacksim.MethodResponseURL, 1, slacksim.Failure{Status: 400})
 	d := h.command("U1", "C1", "cat")
 	got := h.accepted(d.ResponseURL)
 	if ids := buttons(t, got.Blocks); strings.Join(ids, ",") != "sticker_send,sticker_next,sticker_cancel" {

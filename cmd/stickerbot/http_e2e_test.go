@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 // dbState returns, for every table of the test's schema, its row count and
@@ -53,19 +53,19 @@ func TestHTTPBadSignatureIsRefused(t *testing.T) {
 	t.Parallel()
 	h := startBot(t, transportEnv("http"))
 	// A response_url the fake never issued still records any post to it.
-	responseURL := h.fs.URL() + "/hooks/commands/" + fakeslack.TeamID + "/1234567890123/0123456789abcdef01234567"
+	responseURL := h.fs.URL() + "/hooks/commands/" + slacksim.TeamID + "/1234567890123/0123456789abcdef01234567"
 	form := func(text string) []byte {
 		return []byte(url.Values{
-			"token": {fakeslack.VerificationToken}, "team_id": {fakeslack.TeamID}, "team_domain": {fakeslack.TeamDomain},
+			"token": {slacksim.VerificationToken}, "team_id": {slacksim.TeamID}, "team_domain": {slacksim.TeamDomain},
 			"channel_id": {"C1"}, "channel_name": {"general"}, "user_id": {"U1"}, "user_name": {"u1"},
-			"command": {"/sticker"}, "text": {text}, "api_app_id": {fakeslack.AppID},
+			"command": {"/sticker"}, "text": {text}, "api_app_id": {slacksim.AppID},
 			"is_enterprise_install": {"false"}, "response_url": {responseURL},
 			"trigger_id": {"1234567890123.1234567890123.0123456789abcdef0123456789abcdef"},
 		}.Encode())
 	}
 	post := func(ts, sig string, body []byte) int {
 		t.Helper()
-		req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.botURL+fakeslack.PathCommands, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.botURL+slacksim.PathCommands, bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,10 +93,10 @@ func TestHTTPBadSignatureIsRefused(t *testing.T) {
 		name, ts, sig string
 		body          []byte
 	}{
-		{"wrong secret", now, fakeslack.Signature("not-"+h.secret, now, body), body},
-		{"tampered body", now, fakeslack.Signature(h.secret, now, body), form("search dog")},
-		{"signed for another timestamp", now, fakeslack.Signature(h.secret, stale, body), body},
-		{"stale timestamp", stale, fakeslack.Signature(h.secret, stale, body), body},
+		{"wrong secret", now, slacksim.Signature("not-"+h.secret, now, body), body},
+		{"tampered body", now, slacksim.Signature(h.secret, now, body), form("search dog")},
+		{"signed for another timestamp", now, slacksim.Signature(h.secret, stale, body), body},
+		{"stale timestamp", stale, slacksim.Signature(h.secret, stale, body), body},
 		{"garbage signature", now, "v0=zz", body},
 		{"unsigned", "", "", body},
 	} {
@@ -118,7 +118,7 @@ func TestHTTPBadSignatureIsRefused(t *testing.T) {
 	// The same request, signed correctly, is answered: the refusals above
 	// were about the signature only.
 	now = strconv.FormatInt(time.Now().Unix(), 10)
-	if status := post(now, fakeslack.Signature(h.secret, now, body), body); status != http.StatusOK {
+	if status := post(now, slacksim.Signature(h.secret, now, body), body); status != http.StatusOK {
 		t.Fatalf("signed request: status %d, want 200", status)
 	}
 	h.fs.WaitUntil(h.ctx, "reply to the signed request", func() bool {

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 	"github.com/stickerbot/stickerbot/internal/testdb"
 )
 
@@ -47,7 +47,7 @@ func BenchmarkLoad(b *testing.B) {
 	db := testdb.NewDatabase(b, testdb.Options{})
 	vocab := testdb.Generate(b, db.Pool, 100_000)
 	queries := loadQueries(vocab)
-	fs := fakeslack.New(b)
+	fs := slacksim.New(b)
 
 	var stderr bytes.Buffer
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -142,7 +142,7 @@ func loadQueries(v testdb.Vocabulary) []string {
 
 // recorder sends commands and matches them with their acks and replies.
 type recorder struct {
-	fs   *fakeslack.Server
+	fs   *slacksim.Server
 	mu   sync.Mutex
 	sent map[string]time.Time // response_url → when the command was sent
 	envs []string
@@ -154,7 +154,7 @@ type recorder struct {
 	lost    int // not delivered (no connection)
 }
 
-func newRecorder(fs *fakeslack.Server, httpAddr string) *recorder {
+func newRecorder(fs *slacksim.Server, httpAddr string) *recorder {
 	r := &recorder{fs: fs, sent: map[string]time.Time{}, metrics: "http://" + httpAddr + "/metrics"}
 	r.before = r.ackBuckets()
 	return r
@@ -208,7 +208,7 @@ func (r *recorder) botAckQuantile(q float64) float64 {
 func (r *recorder) send(ctx context.Context, q string) {
 
 	at := time.Now()
-	d := r.fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "search " + q})
+	d := r.fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "search " + q})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if d.Err != nil {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
 	"github.com/stickerbot/stickerbot/internal/pgcluster"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
 )
@@ -90,9 +90,9 @@ func waitReadyz(t *testing.T, addr string, want int, d time.Duration) {
 
 // outageSearch sends /sticker text and returns the delivery, its ack and the
 // first response_url post, checking that the ack was prompt.
-func outageSearch(t *testing.T, ctx context.Context, h *harness, text string) (fakeslack.Delivery, fakeslack.Ack, fakeslack.ResponsePost) {
+func outageSearch(t *testing.T, ctx context.Context, h *harness, text string) (slacksim.Delivery, slacksim.Ack, slacksim.ResponsePost) {
 	t.Helper()
-	d := h.fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text})
+	d := h.fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text})
 	if d.Err != nil {
 		t.Fatalf("/sticker %s: %v", text, d.Err)
 	}
@@ -104,7 +104,7 @@ func outageSearch(t *testing.T, ctx context.Context, h *harness, text string) (f
 	return d, ack, post
 }
 
-func noUserErrorFor(t *testing.T, fs *fakeslack.Server, envelopeIDs ...string) {
+func noUserErrorFor(t *testing.T, fs *slacksim.Server, envelopeIDs ...string) {
 	t.Helper()
 	for _, e := range fs.UserErrors() {
 		for _, id := range envelopeIDs {
@@ -147,7 +147,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	// Sending the sticker previewed before the outage: the user is told,
 	// nothing is posted.
-	send := h.fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+	send := h.fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
 	if send.Err != nil {
 		t.Fatal(send.Err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 	"github.com/stickerbot/stickerbot/internal/store"
 	"github.com/stickerbot/stickerbot/internal/testdb"
 )
@@ -33,7 +33,7 @@ func relSampleDB(t *testing.T) testdb.DB {
 // at dbURL, with env overriding any variable, until the test ends. Unlike
 // startBot it does not wait for connections, so fs can be set up to fail
 // first, and several bots can share one fake.
-func relRunBot(t *testing.T, fs *fakeslack.Server, dbURL string, env map[string]string) *relBot {
+func relRunBot(t *testing.T, fs *slacksim.Server, dbURL string, env map[string]string) *relBot {
 	t.Helper()
 	vars := map[string]string{
 		"SLACK_BOT_TOKEN": fs.BotToken(),
@@ -51,8 +51,8 @@ func relRunBot(t *testing.T, fs *fakeslack.Server, dbURL string, env map[string]
 }
 
 // relCheckViolations fails t, when it ends, if fs saw protocol violations.
-// Register it right after fakeslack.New so it runs after the bots stopped.
-func relCheckViolations(t *testing.T, fs *fakeslack.Server) {
+// Register it right after slacksim.New so it runs after the bots stopped.
+func relCheckViolations(t *testing.T, fs *slacksim.Server) {
 	t.Cleanup(func() {
 		for _, v := range fs.Violations() {
 			t.Errorf("fake Slack saw a protocol violation: %+v", v)
@@ -66,9 +66,9 @@ func relCtx(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func relCommand(t *testing.T, ctx context.Context, fs *fakeslack.Server, text string, opts ...fakeslack.DeliverOption) fakeslack.Delivery {
+func relCommand(t *testing.T, ctx context.Context, fs *slacksim.Server, text string, opts ...slacksim.DeliverOption) slacksim.Delivery {
 	t.Helper()
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text}, opts...)
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text}, opts...)
 	if d.Err != nil {
 		t.Fatalf("/sticker %s: %v", text, d.Err)
 	}
@@ -77,7 +77,7 @@ func relCommand(t *testing.T, ctx context.Context, fs *fakeslack.Server, text st
 
 // relAnswered waits until every delivery was acked promptly and got a
 // response_url post.
-func relAnswered(t *testing.T, ctx context.Context, fs *fakeslack.Server, ds []fakeslack.Delivery) {
+func relAnswered(t *testing.T, ctx context.Context, fs *slacksim.Server, ds []slacksim.Delivery) {
 	t.Helper()
 	for _, d := range ds {
 		if a := fs.WaitAck(ctx, d.EnvelopeID); a.Latency >= 3*time.Second || a.Late {
@@ -88,7 +88,7 @@ func relAnswered(t *testing.T, ctx context.Context, fs *fakeslack.Server, ds []f
 	noUserErrorFor(t, fs, envelopeIDs(ds)...)
 }
 
-func envelopeIDs(ds []fakeslack.Delivery) []string {
+func envelopeIDs(ds []slacksim.Delivery) []string {
 	ids := make([]string, len(ds))
 	for i, d := range ds {
 		ids[i] = d.EnvelopeID
@@ -96,7 +96,7 @@ func envelopeIDs(ds []fakeslack.Delivery) []string {
 	return ids
 }
 
-func responsesTo(fs *fakeslack.Server, url string) int {
+func responsesTo(fs *slacksim.Server, url string) int {
 	n := 0
 	for _, p := range fs.ResponsePosts() {
 		if p.URL == url {
@@ -115,7 +115,7 @@ type connMonitor struct {
 	samples int
 }
 
-func monitorConns(fs *fakeslack.Server) *connMonitor {
+func monitorConns(fs *slacksim.Server) *connMonitor {
 	m := &connMonitor{stop: make(chan struct{}), done: make(chan struct{}), minOpen: 1 << 30}
 	go func() {
 		defer close(m.done)
@@ -155,7 +155,7 @@ func TestRefreshIsMakeBeforeBreak(t *testing.T) {
 		t.Fatalf("%d connections before the refresh, want 2", n)
 	}
 	mon := monitorConns(h.fs)
-	var ds []fakeslack.Delivery
+	var ds []slacksim.Delivery
 
 	for old := range 2 {
 		replacement := 2 + old
@@ -209,11 +209,11 @@ func TestEnvelopeAfterDisconnectFrame(t *testing.T) {
 	h := startBot(t, nil)
 	ctx := relCtx(t, 40*time.Second)
 	h.fs.Disconnect(0, "refresh_requested")
-	d := relCommand(t, ctx, h.fs, "cat", fakeslack.OnConn(0))
+	d := relCommand(t, ctx, h.fs, "cat", slacksim.OnConn(0))
 	ev := h.fs.Event(ctx, map[string]any{
-		"type": "app_mention", "user": "U2", "text": "<@" + fakeslack.BotUserID + "> dog",
+		"type": "app_mention", "user": "U2", "text": "<@" + slacksim.BotUserID + "> dog",
 		"ts": "1700000001.000100", "channel": "C1", "event_ts": "1700000001.000100",
-	}, fakeslack.OnConn(0))
+	}, slacksim.OnConn(0))
 	if d.Conn != 0 || ev.Conn != 0 {
 		t.Fatalf("delivered on connections %d and %d, want 0", d.Conn, ev.Conn)
 	}
@@ -227,18 +227,18 @@ func TestEnvelopeAfterDisconnectFrame(t *testing.T) {
 	if !strings.HasSuffix(imageURL(t, preview.Blocks), "1f431.png") {
 		t.Errorf("preview %s", preview.Blocks)
 	}
-	h.fs.WaitCall(ctx, "chat.postEphemeral", func(c fakeslack.Call) bool { return c.Params["user"] == "U2" && c.Error == "" })
+	h.fs.WaitCall(ctx, "chat.postEphemeral", func(c slacksim.Call) bool { return c.Params["user"] == "U2" && c.Error == "" })
 
 	// A click on the old socket, once the replacement is up, too.
 	h.fs.WaitConnections(ctx, 2)
-	click := h.fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"}, fakeslack.OnConn(0))
+	click := h.fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"}, slacksim.OnConn(0))
 	if click.Err != nil {
 		t.Fatalf("click on the old socket: %v", click.Err)
 	}
 	if a := h.fs.WaitAck(ctx, click.EnvelopeID); a.Conn != 0 {
 		t.Errorf("click acked on connection %d, want 0", a.Conn)
 	}
-	h.fs.WaitMessage(ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral && m.Source == "chat.postMessage" })
+	h.fs.WaitMessage(ctx, "C1", func(m slacksim.Message) bool { return !m.Ephemeral && m.Source == "chat.postMessage" })
 	noUserErrorFor(t, h.fs, d.EnvelopeID, click.EnvelopeID)
 }
 
@@ -250,7 +250,7 @@ func TestDroppedConnection(t *testing.T) {
 	ctx := relCtx(t, 40*time.Second)
 	h.fs.DropConn(1)
 	h.fs.WaitConnClosed(ctx, 1)
-	var ds []fakeslack.Delivery
+	var ds []slacksim.Delivery
 	for _, q := range []string{"cat", "dog", "fire"} {
 		d := relCommand(t, ctx, h.fs, q)
 		if d.Conn == 1 {
@@ -258,7 +258,7 @@ func TestDroppedConnection(t *testing.T) {
 		}
 		ds = append(ds, d)
 	}
-	ds = append(ds, relCommand(t, ctx, h.fs, "heart", fakeslack.OnConn(0)))
+	ds = append(ds, relCommand(t, ctx, h.fs, "heart", slacksim.OnConn(0)))
 	relAnswered(t, ctx, h.fs, ds)
 
 	open := h.fs.WaitConnections(ctx, 2)
@@ -271,8 +271,8 @@ func TestDroppedConnection(t *testing.T) {
 	if fresh < 0 {
 		t.Fatalf("no new connection: %+v", open)
 	}
-	d := relCommand(t, ctx, h.fs, "pizza", fakeslack.OnConn(fresh))
-	relAnswered(t, ctx, h.fs, []fakeslack.Delivery{d})
+	d := relCommand(t, ctx, h.fs, "pizza", slacksim.OnConn(fresh))
+	relAnswered(t, ctx, h.fs, []slacksim.Delivery{d})
 	if c := h.fs.Connections()[0]; c.Closed || c.Disconnect != "" {
 		t.Errorf("connection 0 was disturbed by the drop of connection 1: %+v", c)
 	}
@@ -288,7 +288,7 @@ func TestRedeliveryDoesWorkOnce(t *testing.T) {
 
 	// A slash command, redelivered on the other socket at once.
 	d := relCommand(t, ctx, h.fs, "cat")
-	re := h.fs.Redeliver(ctx, d.EnvelopeID, fakeslack.OnConn(1-d.Conn), fakeslack.WithRetry(1, "timeout"))
+	re := h.fs.Redeliver(ctx, d.EnvelopeID, slacksim.OnConn(1-d.Conn), slacksim.WithRetry(1, "timeout"))
 	if re.Err != nil || re.Conn == d.Conn {
 		t.Fatalf("redelivery: conn %d, %v", re.Conn, re.Err)
 	}
@@ -297,11 +297,11 @@ func TestRedeliveryDoesWorkOnce(t *testing.T) {
 	preview := h.fs.WaitResponse(ctx, d.ResponseURL)
 
 	// The Send click, redelivered on the other socket at once.
-	send := h.fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+	send := h.fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
 	if send.Err != nil {
 		t.Fatal(send.Err)
 	}
-	reSend := h.fs.Redeliver(ctx, send.EnvelopeID, fakeslack.OnConn(1-send.Conn), fakeslack.WithRetry(1, "timeout"))
+	reSend := h.fs.Redeliver(ctx, send.EnvelopeID, slacksim.OnConn(1-send.Conn), slacksim.WithRetry(1, "timeout"))
 	if reSend.Err != nil {
 		t.Fatal(reSend.Err)
 	}
@@ -313,15 +313,15 @@ func TestRedeliveryDoesWorkOnce(t *testing.T) {
 	// A mention, redelivered at once on the other socket, and again as a
 	// retry after it was answered.
 	ev := h.fs.Event(ctx, map[string]any{
-		"type": "app_mention", "user": "U2", "text": "<@" + fakeslack.BotUserID + "> dog",
+		"type": "app_mention", "user": "U2", "text": "<@" + slacksim.BotUserID + "> dog",
 		"ts": "1700000002.000100", "channel": "C1", "event_ts": "1700000002.000100",
-	}, fakeslack.OnConn(0))
-	reEv := h.fs.Redeliver(ctx, ev.EnvelopeID, fakeslack.OnConn(1), fakeslack.WithRetry(1, "timeout"))
+	}, slacksim.OnConn(0))
+	reEv := h.fs.Redeliver(ctx, ev.EnvelopeID, slacksim.OnConn(1), slacksim.WithRetry(1, "timeout"))
 	h.fs.WaitAck(ctx, ev.EnvelopeID)
 	h.fs.WaitAck(ctx, reEv.EnvelopeID)
 	h.fs.WaitCall(ctx, "chat.postEphemeral", nil)
-	late := h.fs.Redeliver(ctx, ev.EnvelopeID, fakeslack.OnConn(0), fakeslack.WithRetry(2, "timeout"))
-	lateCmd := h.fs.Redeliver(ctx, d.EnvelopeID, fakeslack.OnConn(0))
+	late := h.fs.Redeliver(ctx, ev.EnvelopeID, slacksim.OnConn(0), slacksim.WithRetry(2, "timeout"))
+	lateCmd := h.fs.Redeliver(ctx, d.EnvelopeID, slacksim.OnConn(0))
 	h.fs.WaitAck(ctx, late.EnvelopeID)
 	h.fs.WaitAck(ctx, lateCmd.EnvelopeID)
 	h.fs.WaitUntil(ctx, "the redeliveries were handled", func() bool {
@@ -350,11 +350,11 @@ func TestRedeliveryDoesWorkOnce(t *testing.T) {
 // 429 with Retry-After, before it works; the bot retries and connects.
 func TestConnectionsOpenFailures(t *testing.T) {
 	t.Parallel()
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	relCheckViolations(t, fs)
 	const fails500, fails429 = 8, 2
-	fs.FailNext("apps.connections.open", fails500, fakeslack.Failure{Status: 500})
-	fs.FailNext("apps.connections.open", fails429, fakeslack.Failure{Status: 429, RetryAfter: time.Second})
+	fs.FailNext("apps.connections.open", fails500, slacksim.Failure{Status: 500})
+	fs.FailNext("apps.connections.open", fails429, slacksim.Failure{Status: 429, RetryAfter: time.Second})
 	db := relSampleDB(t)
 	bot := relRunBot(t, fs, db.URL, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
 	ctx := relCtx(t, 45*time.Second)
@@ -400,7 +400,7 @@ func TestConnectionsOpenFailures(t *testing.T) {
 		t.Errorf("a retryable failure was taken for a bad token")
 	}
 	d := relCommand(t, ctx, fs, "cat")
-	relAnswered(t, ctx, fs, []fakeslack.Delivery{d})
+	relAnswered(t, ctx, fs, []slacksim.Delivery{d})
 }
 
 // TestSlowWebAPIDoesNotDelayAcks: while a chat.postMessage and some
@@ -415,15 +415,15 @@ func TestSlowWebAPIDoesNotDelayAcks(t *testing.T) {
 
 	// Only Send calls chat.postMessage: this one hangs for 8 s.
 	const slow = 8 * time.Second
-	h.fs.FailNext("chat.postMessage", 1, fakeslack.Failure{Delay: slow})
+	h.fs.FailNext("chat.postMessage", 1, slacksim.Failure{Delay: slow})
 	clicked := time.Now()
-	send := h.fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
+	send := h.fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"})
 	if send.Err != nil {
 		t.Fatal(send.Err)
 	}
 	// And the next three response_url posts take 4 s each.
-	h.fs.FailNext(fakeslack.MethodResponseURL, 3, fakeslack.Failure{Delay: 4 * time.Second})
-	var ds []fakeslack.Delivery
+	h.fs.FailNext(slacksim.MethodResponseURL, 3, slacksim.Failure{Delay: 4 * time.Second})
+	var ds []slacksim.Delivery
 	for _, q := range []string{"dog", "party", "coffee", "rocket", "heart", "fire", "eyes", "wave", "cool", "pizza"} {
 		ds = append(ds, relCommand(t, ctx, h.fs, q))
 	}
@@ -435,7 +435,7 @@ func TestSlowWebAPIDoesNotDelayAcks(t *testing.T) {
 		t.Logf("note: the other commands took %v, longer than the slow call", time.Since(clicked))
 	}
 	h.fs.WaitAck(ctx, send.EnvelopeID)
-	posted := h.fs.WaitMessage(ctx, "C1", func(m fakeslack.Message) bool { return !m.Ephemeral })
+	posted := h.fs.WaitMessage(ctx, "C1", func(m slacksim.Message) bool { return !m.Ephemeral })
 	if posted.Source != "chat.postMessage" {
 		t.Errorf("sticker posted via %s", posted.Source)
 	}
@@ -466,13 +466,13 @@ func TestBurst(t *testing.T) {
 	queries := []string{"cat", "dog", "party", "coffee", "rocket", "heart", "fire", "eyes", "wave", "xyzzyplugh"}
 	const n, senders = 300, 10
 	var mu sync.Mutex
-	var ds []fakeslack.Delivery
+	var ds []slacksim.Delivery
 	var errs []error
 	var wg sync.WaitGroup
 	for s := range senders {
 		wg.Go(func() {
 			for i := range n / senders {
-				d := h.fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: queries[(s+i)%len(queries)]})
+				d := h.fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: queries[(s+i)%len(queries)]})
 				mu.Lock()
 				if d.Err != nil {
 					errs = append(errs, d.Err)
@@ -528,7 +528,7 @@ func TestBurst(t *testing.T) {
 	if doubled > 0 {
 		t.Errorf("%d commands answered more than once", doubled)
 	}
-	acked := map[string]fakeslack.Ack{}
+	acked := map[string]slacksim.Ack{}
 	for _, a := range h.fs.Acks() {
 		acked[a.EnvelopeID] = a
 	}
@@ -663,7 +663,7 @@ func TestMalformedEnvelopes(t *testing.T) {
 // its work once.
 func TestTwoBotsShareDatabase(t *testing.T) {
 	t.Parallel()
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	relCheckViolations(t, fs)
 	db := relSampleDB(t)
 	ctx := relCtx(t, 50*time.Second)
@@ -675,21 +675,21 @@ func TestTwoBotsShareDatabase(t *testing.T) {
 	st := store.New(db.Pool)
 
 	ev := fs.Event(ctx, map[string]any{
-		"type": "app_mention", "user": "U1", "text": "<@" + fakeslack.BotUserID + "> dog",
+		"type": "app_mention", "user": "U1", "text": "<@" + slacksim.BotUserID + "> dog",
 		"ts": "1700000003.000100", "channel": "C1", "event_ts": "1700000003.000100",
-	}, fakeslack.OnConn(0))
-	reEv := fs.Redeliver(ctx, ev.EnvelopeID, fakeslack.OnConn(1), fakeslack.WithRetry(1, "timeout"))
+	}, slacksim.OnConn(0))
+	reEv := fs.Redeliver(ctx, ev.EnvelopeID, slacksim.OnConn(1), slacksim.WithRetry(1, "timeout"))
 
-	d := relCommand(t, ctx, fs, "cat", fakeslack.OnConn(1))
-	reD := fs.Redeliver(ctx, d.EnvelopeID, fakeslack.OnConn(0))
+	d := relCommand(t, ctx, fs, "cat", slacksim.OnConn(1))
+	reD := fs.Redeliver(ctx, d.EnvelopeID, slacksim.OnConn(0))
 	preview := fs.WaitResponse(ctx, d.ResponseURL)
-	send := fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"}, fakeslack.OnConn(0))
+	send := fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: preview.Message, ActionID: "sticker_send"}, slacksim.OnConn(0))
 	if send.Err != nil {
 		t.Fatal(send.Err)
 	}
-	reSend := fs.Redeliver(ctx, send.EnvelopeID, fakeslack.OnConn(1))
+	reSend := fs.Redeliver(ctx, send.EnvelopeID, slacksim.OnConn(1))
 
-	for _, x := range []fakeslack.Delivery{ev, reEv, d, reD, send, reSend} {
+	for _, x := range []slacksim.Delivery{ev, reEv, d, reD, send, reSend} {
 		if x.Err != nil {
 			t.Fatalf("delivery %s: %v", x.EnvelopeID, x.Err)
 		}
@@ -730,7 +730,7 @@ func TestTwoBotsShareDatabase(t *testing.T) {
 // a connection and commands sent meanwhile are answered.
 func TestRefreshSingleConnection(t *testing.T) {
 	t.Parallel()
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	relCheckViolations(t, fs)
 	db := relSampleDB(t)
 	relRunBot(t, fs, db.URL, map[string]string{"SOCKET_CONNECTIONS": "1"})
@@ -739,11 +739,11 @@ func TestRefreshSingleConnection(t *testing.T) {
 	mon := monitorConns(fs)
 
 	fs.Disconnect(0, "warning")
-	var ds []fakeslack.Delivery
+	var ds []slacksim.Delivery
 	// Slack keeps delivering on the warned socket until the replacement is up.
-	ds = append(ds, relCommand(t, ctx, fs, "cat", fakeslack.OnConn(0)))
+	ds = append(ds, relCommand(t, ctx, fs, "cat", slacksim.OnConn(0)))
 	fs.Disconnect(0, "refresh_requested")
-	ds = append(ds, relCommand(t, ctx, fs, "dog", fakeslack.OnConn(0)))
+	ds = append(ds, relCommand(t, ctx, fs, "dog", slacksim.OnConn(0)))
 	fs.WaitUntil(ctx, "the replacement said hello", func() bool {
 		cs := fs.Connections()
 		return len(cs) >= 2 && cs[1].Hello

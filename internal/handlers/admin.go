@@ -1,9 +1,13 @@
 package handlers
 
+// The library, for admins: who may change it, deleting a sticker (with a
+// confirmation), and the list, page by page.
+
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,60 +16,61 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// Action IDs of the library buttons (delete confirmation, list paging).
+// The library's limits and messages.
 const (
-	actionDelete     = "sticker_delete"
-	actionKeep       = "sticker_delete_cancel"
-	actionListPrev   = "sticker_list_prev"
-	actionListNext   = "sticker_list_next"
 	listPageSize     = 10
 	maxListPage      = 10_000
 	msgAdminsOnly    = "Only sticker admins can change the sticker library."
 	msgNoSuchSticker = "There is no sticker named “%s”. See them all with `/sticker list`."
 )
 
-// admin handles the library commands (add, edit, delete, list). Rights
-// are checked here, on the server, for every command.
-func (b *Bot) admin(ctx context.Context, cmd slack.SlashCommand, c command) error {
-	to := replyTo{responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
-	if !b.isAdmin(cmd.UserID) {
-		b.log.Info("refused a library change", "user", cmd.UserID, "verb", c.Verb)
-		b.notice(ctx, to, replyNew, "Only sticker admins can "+c.Verb+" stickers. Ask one of them, or search with `/sticker <words>`.")
+func (b *Bot) isAdmin(user string) bool { return user != "" && slices.Contains(b.admins, user) }
+
+// adminOnly lets only sticker admins through to h. Rights are checked on
+// the server for every command and every button, whatever the client
+// showed: a button's value can be forged, and so can its clicker.
+func (b *Bot) adminOnly(h handler) handler {
+	return func(ctx context.Context, r *request) error {
+		if b.isAdmin(r.user) {
+			return h(ctx, r)
+		}
+		if r.cmd != nil {
+			b.log.Info("refused a library command from a non-admin", "user", r.user, "verb", r.verb)
+			b.notice(ctx, r.to, replyNew, "Only sticker admins can "+r.verb+" stickers. Ask one of them, or search with `/sticker <words>`.")
+			return nil
+		}
+		table, id := wayIn(r)
+		value := ""
+		if r.action != nil {
+			value = clip(r.action.Value, 100)
+		}
+		b.log.Warn("refused a library action from a non-admin", "user", r.user, "route", table, "id", id, "value", value)
+		b.notice(ctx, r.to, replyNew, msgAdminsOnly)
 		return nil
 	}
-	switch c.Verb {
-	case "add":
-		// The trigger_id lives 3 seconds: open the modal before anything
-		// else. "/sticker add party parrot" suggests the name.
-		var suggested *sticker.Sticker
-		if name := strings.TrimSpace(c.Arg); name != "" {
-			suggested = &sticker.Sticker{Name: clip(name, sticker.MaxNameLen)}
-		}
-		return b.openStickerModal(ctx, cmd, to, suggested)
-	case "edit":
-		st, ok, err := b.findByName(ctx, to, c.Arg, "edit")
-		if !ok {
-			return err
-		}
-		return b.openStickerModal(ctx, cmd, to, &st)
-	case "delete":
-		st, ok, err := b.findByName(ctx, to, c.Arg, "delete")
-		if !ok {
-			return err
-		}
-		return b.respond(ctx, to, replyNew, "Delete "+escape(st.Name)+"?", deleteMessage(st))
-	default: // list
-		page := 0
-		if c.Arg != "" {
-			n, err := strconv.Atoi(c.Arg)
-			if err != nil || n < 1 || n > maxListPage {
-				b.notice(ctx, to, replyNew, "Use `/sticker list` or `/sticker list <page number>`.")
-				return nil
-			}
-			page = n - 1
-		}
-		return b.listPage(ctx, to, replyNew, page)
+}
+
+// deleteCommand: "/sticker delete <name>" asks to confirm.
+func (b *Bot) deleteCommand(ctx context.Context, r *request) error {
+	st, ok, err := b.findByName(ctx, r.to, r.arg, r.verb)
+	if !ok {
+		return err
 	}
+	return b.respond(ctx, r.to, replyNew, "Delete "+escape(st.Name)+"?", deleteMessage(st))
+}
+
+// listCommand: "/sticker list [page]" shows a page of the library.
+func (b *Bot) listCommand(ctx context.Context, r *request) error {
+	page := 0
+	if r.arg != "" {
+		n, err := strconv.Atoi(r.arg)
+		if err != nil || n < 1 || n > maxListPage {
+			b.notice(ctx, r.to, replyNew, "Use `/sticker list` or `/sticker list <page number>`.")
+			return nil
+		}
+		page = n - 1
+	}
+	return b.showList(ctx, r.to, replyNew, page)
 }
 
 // findByName looks up the sticker an edit or delete names, telling the
@@ -76,7 +81,7 @@ func (b *Bot) findByName(ctx context.Context, to replyTo, name, verb string) (st
 		b.notice(ctx, to, replyNew, "Which sticker? Use `/sticker "+verb+" <name>`; `/sticker list` shows them all.")
 		return sticker.Sticker{}, false, nil
 	}
-	st, err := b.store.GetByName(ctx, name)
+	st, err := b.library.GetByName(ctx, name)
 	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyNew, fmt.Sprintf(msgNoSuchSticker, escape(clip(name, sticker.MaxNameLen))))
 		return st, false, nil
@@ -88,57 +93,42 @@ func (b *Bot) findByName(ctx context.Context, to replyTo, name, verb string) (st
 	return st, true, nil
 }
 
-// adminAction handles buttons other than the preview's: the delete
-// confirmation and the list's paging. Their values can be forged, and so
-// can the clicker, so rights are checked again.
-func (b *Bot) adminAction(ctx context.Context, ic slack.InteractionCallback, action *slack.BlockAction) error {
-	switch action.ActionID {
-	case actionDelete, actionKeep, actionListPrev, actionListNext:
-	default:
-		b.log.Warn("unknown action", "user", ic.User.ID, "action_id", action.ActionID)
+// deleteSticker: the confirmation's Delete button.
+func (b *Bot) deleteSticker(ctx context.Context, r *request) error {
+	id, err := strconv.ParseInt(r.action.Value, 10, 64)
+	if err != nil || id <= 0 {
+		b.log.Warn("bad delete button value", "user", r.user, "value", clip(r.action.Value, 100))
+		b.notice(ctx, r.to, replyNew, msgBadButton)
 		return nil
 	}
-	channel := ic.Channel.ID
-	if channel == "" {
-		channel = ic.Container.ChannelID
-	}
-	to := replyTo{responseURL: ic.ResponseURL, channel: channel, user: ic.User.ID}
-	if !b.isAdmin(ic.User.ID) {
-		b.log.Warn("refused a library action from a non-admin", "user", ic.User.ID, "action_id", action.ActionID, "value", clip(action.Value, 100))
-		b.notice(ctx, to, replyNew, msgAdminsOnly)
+	st, err := b.library.Delete(ctx, id)
+	if errors.Is(err, sticker.ErrNotFound) {
+		b.notice(ctx, r.to, replyReplace, "That sticker was already deleted.")
 		return nil
 	}
-	switch action.ActionID {
-	case actionKeep:
-		return b.respond(ctx, to, replyDelete, "", nil)
-	case actionDelete:
-		id, err := strconv.ParseInt(action.Value, 10, 64)
-		if err != nil || id <= 0 {
-			b.log.Warn("bad delete button value", "user", ic.User.ID, "value", clip(action.Value, 100))
-			b.notice(ctx, to, replyNew, msgBadButton)
-			return nil
-		}
-		st, err := b.store.Delete(ctx, id)
-		if errors.Is(err, sticker.ErrNotFound) {
-			b.notice(ctx, to, replyReplace, "That sticker was already deleted.")
-			return nil
-		}
-		if err != nil {
-			b.notice(ctx, to, replyNew, msgUnavailable)
-			return err
-		}
-		b.log.Info("sticker deleted", "sticker_id", st.ID, "name", st.Name, "user", ic.User.ID)
-		b.notice(ctx, to, replyReplace, fmt.Sprintf("Deleted *%s*. Messages that already show it stay as they are.", escape(st.Name)))
-		return nil
-	default:
-		page, err := strconv.Atoi(action.Value)
-		if err != nil || page < 0 || page > maxListPage {
-			b.log.Warn("bad list button value", "user", ic.User.ID, "value", clip(action.Value, 100))
-			b.notice(ctx, to, replyNew, msgBadButton)
-			return nil
-		}
-		return b.listPage(ctx, to, replyReplace, page)
+	if err != nil {
+		b.notice(ctx, r.to, replyNew, msgUnavailable)
+		return err
 	}
+	b.log.Info("sticker deleted", "sticker_id", st.ID, "name", st.Name, "user", r.user)
+	b.notice(ctx, r.to, replyReplace, fmt.Sprintf("Deleted *%s*. Messages that already show it stay as they are.", escape(st.Name)))
+	return nil
+}
+
+// keepSticker: the confirmation's Cancel button removes it.
+func (b *Bot) keepSticker(ctx context.Context, r *request) error {
+	return b.respond(ctx, r.to, replyDelete, "", nil)
+}
+
+// listPage: the list's Previous and Next buttons, which carry the page.
+func (b *Bot) listPage(ctx context.Context, r *request) error {
+	page, err := strconv.Atoi(r.action.Value)
+	if err != nil || page < 0 || page > maxListPage {
+		b.log.Warn("bad list button value", "user", r.user, "value", clip(r.action.Value, 100))
+		b.notice(ctx, r.to, replyNew, msgBadButton)
+		return nil
+	}
+	return b.showList(ctx, r.to, replyReplace, page)
 }
 
 // deleteMessage asks for confirmation before deleting st; the button
@@ -170,13 +160,13 @@ func times(n int64) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// listPage shows page (from 0) of the library, with Previous and Next.
-func (b *Bot) listPage(ctx context.Context, to replyTo, mode replyMode, page int) error {
-	items, total, err := b.store.List(ctx, page*listPageSize, listPageSize)
+// showList shows page (from 0) of the library, with Previous and Next.
+func (b *Bot) showList(ctx context.Context, to replyTo, mode replyMode, page int) error {
+	items, total, err := b.library.List(ctx, page*listPageSize, listPageSize)
 	if err == nil && len(items) == 0 && total > 0 && page > 0 {
 		// The library shrank under the button: show the last page.
 		page = int((total - 1) / listPageSize)
-		items, total, err = b.store.List(ctx, page*listPageSize, listPageSize)
+		items, total, err = b.library.List(ctx, page*listPageSize, listPageSize)
 	}
 	if err != nil {
 		b.notice(ctx, to, replyNew, msgUnavailable)

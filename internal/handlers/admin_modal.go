@@ -1,5 +1,9 @@
 package handlers
 
+// The add/edit modal: opening it, checking and saving what the admin
+// submits (before the ack, which carries the field errors), then the
+// follow-up once it has closed.
+
 import (
 	"context"
 	"encoding/json"
@@ -11,16 +15,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
+	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// The add/edit modal: its callback IDs and its input blocks (each input's
-// action_id is its block_id).
+// The add/edit modal's input blocks (each input's action_id is its
+// block_id; none dispatches actions).
 const (
-	callbackAdd  = "sticker_add"
-	callbackEdit = "sticker_edit"
 	blockName    = "name"
 	blockTags    = "tags"
 	blockFile    = "file"
@@ -39,20 +41,40 @@ type modalMeta struct {
 	ID          int64  `json:"id,omitempty"`
 }
 
+// addCommand: "/sticker add [name]" opens the add modal, the name
+// suggested. The trigger_id lives 3 seconds: the modal opens before
+// anything else.
+func (b *Bot) addCommand(ctx context.Context, r *request) error {
+	var suggested *sticker.Sticker
+	if name := strings.TrimSpace(r.arg); name != "" {
+		suggested = &sticker.Sticker{Name: clip(name, sticker.MaxNameLen)}
+	}
+	return b.openStickerModal(ctx, r, suggested)
+}
+
+// editCommand: "/sticker edit <name>" opens the edit modal, filled in.
+func (b *Bot) editCommand(ctx context.Context, r *request) error {
+	st, ok, err := b.findByName(ctx, r.to, r.arg, r.verb)
+	if !ok {
+		return err
+	}
+	return b.openStickerModal(ctx, r, &st)
+}
+
 // openStickerModal opens the edit modal pre-filled with st, or the add
 // modal when st is nil or has no ID, with the command's trigger_id.
-func (b *Bot) openStickerModal(ctx context.Context, cmd slack.SlashCommand, to replyTo, st *sticker.Sticker) error {
-	meta := modalMeta{Channel: cmd.ChannelID, ResponseURL: cmd.ResponseURL}
+func (b *Bot) openStickerModal(ctx context.Context, r *request, st *sticker.Sticker) error {
+	meta := modalMeta{Channel: r.cmd.ChannelID, ResponseURL: r.cmd.ResponseURL}
 	if st != nil {
 		meta.ID = st.ID // 0: an add with a suggested name
 	}
-	_, err := b.slack.OpenViewContext(ctx, cmd.TriggerID, stickerModal(st, meta))
+	_, err := b.slack.OpenViewContext(ctx, r.cmd.TriggerID, stickerModal(st, meta))
 	if err != nil {
 		switch slackError(err) {
 		case "expired_trigger_id", "exchanged_trigger_id":
-			b.notice(ctx, to, replyNew, "Slack gave me too little time to open the form. Please run the command again.")
+			b.notice(ctx, r.to, replyNew, "Slack gave me too little time to open the form. Please run the command again.")
 		default:
-			b.notice(ctx, to, replyNew, msgFailed)
+			b.notice(ctx, r.to, replyNew, msgFailed)
 		}
 		return b.wrapSlack("views.open", err)
 	}
@@ -67,13 +89,13 @@ func stickerModal(st *sticker.Sticker, meta modalMeta) slack.ModalViewRequest {
 	tags := slack.NewPlainTextInputBlockElement(plain("e.g. yes, ok, 좋아요, いいね"), blockTags).WithMaxLength(maxTagsInput)
 	url := slack.NewPlainTextInputBlockElement(plain("https://…/sticker.png"), blockURL).WithMaxLength(sticker.MaxURLLen)
 	file := slack.NewFileInputBlockElement(blockFile).WithFileTypes("png", "jpg", "jpeg", "gif").WithMaxFiles(1)
-	title, callback := "Add a sticker", callbackAdd
+	title, callback := "Add a sticker", viewAdd
 	fileHint := "PNG, JPEG or GIF, at most 2 MB. Or give an image URL below, not both."
 	if st != nil && st.Name != "" {
 		name.WithInitialValue(st.Name)
 	}
 	if st != nil && st.ID > 0 {
-		title, callback = "Edit sticker", callbackEdit
+		title, callback = "Edit sticker", viewEdit
 		if len(st.Tags) > 0 {
 			tags.WithInitialValue(tagsText(st.Tags))
 		}
@@ -110,30 +132,31 @@ func tagsText(tags []string) string {
 	return s
 }
 
-// viewSubmission validates a submitted modal and returns the ack payload
-// (nil closes the modal; field errors keep it open). It must return within
-// ctx, the ack budget: every check is bounded by it, and running out of
-// time is a field error asking to save again, never a missing ack.
-func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
-	var ic slack.InteractionCallback
-	if err := json.Unmarshal(req.Payload, &ic); err != nil {
-		b.log.Warn("malformed view submission", "envelope_id", req.EnvelopeID, "err", err)
-		return nil
+// adminForm lets only sticker admins' submissions through to a: the
+// submission can be forged as well as any button, so rights are checked
+// here again.
+func (b *Bot) adminForm(a answer) answer {
+	return func(ctx context.Context, r *request) envelope.Ack {
+		if !b.isAdmin(r.user) {
+			b.log.Warn("refused a library change from a non-admin", "envelope_id", r.env.ID,
+				"user", r.user, "callback_id", r.ic.View.CallbackID)
+			return fieldErrors(blockName, "Only sticker admins can add or change stickers.")
+		}
+		return a(ctx, r)
 	}
-	cb := ic.View.CallbackID
-	if cb != callbackAdd && cb != callbackEdit {
-		b.log.Warn("unexpected view submission", "envelope_id", req.EnvelopeID, "callback_id", cb)
-		return nil
-	}
-	if !b.isAdmin(ic.User.ID) {
-		b.log.Warn("refused a library change from a non-admin", "envelope_id", req.EnvelopeID,
-			"user", ic.User.ID, "callback_id", cb)
-		return fieldErrors(blockName, "Only sticker admins can add or change stickers.")
-	}
+}
+
+// saveSticker validates a submitted modal, saves the sticker and returns
+// the ack (nil closes the modal; field errors keep it open). It must
+// return within ctx, the ack budget: every check is bounded by it, and
+// running out of time is a field error asking to save again, never a
+// missing ack.
+func (b *Bot) saveSticker(ctx context.Context, r *request) envelope.Ack {
+	ic := r.ic
 	var meta modalMeta
 	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" ||
-		(cb == callbackEdit) != (meta.ID > 0) {
-		b.log.Warn("bad modal metadata", "envelope_id", req.EnvelopeID, "user", ic.User.ID)
+		(ic.View.CallbackID == viewEdit) != (meta.ID > 0) {
+		b.log.Warn("bad modal metadata", "envelope_id", r.env.ID, "user", r.user)
 		return fieldErrors(blockName, "This form is out of date. Close it and run the command again.")
 	}
 	deadline, ok := ctx.Deadline()
@@ -143,33 +166,51 @@ func (b *Bot) viewSubmission(ctx context.Context, req *socketmode.Request) any {
 	work, cancel := context.WithDeadline(ctx, deadline.Add(-ackMargin))
 	defer cancel()
 
+	// The follow-up (the image's Slack copy, the confirmation) needs a
+	// place reserved before anything is saved: a save Run could no longer
+	// follow up on is refused instead.
+	if !b.background.start() {
+		b.log.Warn("refused a sticker form while shutting down", "envelope_id", r.env.ID, "user", r.user)
+		return fieldErrors(blockName, msgRestarting)
+	}
+	followUp := false
+	defer func() {
+		if !followUp {
+			b.background.done()
+		}
+	}()
 	d, errs := b.checkSubmission(work, ic, meta)
 	if len(errs) > 0 {
-		b.log.Info("sticker form has problems", "envelope_id", req.EnvelopeID, "user", ic.User.ID, "errors", errs)
+		b.log.Info("sticker form has problems", "envelope_id", r.env.ID, "user", r.user, "errors", errs)
 		return slack.NewErrorsViewSubmissionResponse(errs)
 	}
-	st, err := b.store.Save(work, meta.ID, d)
+	st, err := b.library.Save(work, meta.ID, d)
 	if err != nil {
 		block, msg := saveProblem(work, err)
 		lvl := b.log.Info
 		if block == blockName && msg == msgSaveFailed {
 			lvl = b.log.Error
 		}
-		lvl("cannot save sticker", "envelope_id", req.EnvelopeID, "user", ic.User.ID, "err", err)
+		lvl("cannot save sticker", "envelope_id", r.env.ID, "user", r.user, "err", err)
 		return fieldErrors(block, msg)
 	}
 	verb := "added"
 	if meta.ID > 0 {
 		verb = "updated"
 	}
-	b.log.Info("sticker "+verb, "sticker_id", st.ID, "name", st.Name, "user", ic.User.ID)
-	b.background.Go(func() { b.afterSave(context.WithoutCancel(ctx), meta, ic.User.ID, st, verb) })
+	b.log.Info("sticker "+verb, "sticker_id", st.ID, "name", st.Name, "user", r.user)
+	followUp = true
+	go func() {
+		defer b.background.done()
+		b.afterSave(context.WithoutCancel(ctx), meta, r.user, st, verb)
+	}()
 	return nil
 }
 
 const (
 	msgSaveFailed = "I couldn't save the sticker: the library is unavailable. Please try again in a minute."
 	msgTooSlow    = "That took too long on my side. Please press Save again."
+	msgRestarting = "I'm restarting. Please press Save again in a moment."
 )
 
 func fieldErrors(block, msg string) *slack.ViewSubmissionResponse {
@@ -212,7 +253,7 @@ func sentence(msg string) string {
 	return string(unicode.ToUpper(r)) + msg[n:] + "."
 }
 
-func inputValue(ic slack.InteractionCallback, block string) slack.BlockAction {
+func inputValue(ic *slack.InteractionCallback, block string) slack.BlockAction {
 	if ic.View.State == nil {
 		return slack.BlockAction{}
 	}
@@ -221,7 +262,7 @@ func inputValue(ic slack.InteractionCallback, block string) slack.BlockAction {
 
 // checkSubmission reads and checks the form, on the server whatever the
 // client checked, and returns the draft to save or field errors by block.
-func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback, meta modalMeta) (sticker.Draft, map[string]string) {
+func (b *Bot) checkSubmission(ctx context.Context, ic *slack.InteractionCallback, meta modalMeta) (sticker.Draft, map[string]string) {
 	errs := map[string]string{}
 	d := sticker.Draft{
 		Name:     strings.TrimSpace(inputValue(ic, blockName).Value),
@@ -238,7 +279,7 @@ func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback,
 	}
 	var current *sticker.Sticker
 	if meta.ID > 0 {
-		st, err := b.store.Get(ctx, meta.ID)
+		st, err := b.library.Get(ctx, meta.ID)
 		if err != nil {
 			block, msg := saveProblem(ctx, err)
 			errs[block] = msg
@@ -265,7 +306,7 @@ func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback,
 		}
 	}
 	if errs[blockName] == "" {
-		if other, err := b.store.GetByName(ctx, d.Name); err == nil && other.ID != meta.ID {
+		if other, err := b.library.GetByName(ctx, d.Name); err == nil && other.ID != meta.ID {
 			errs[blockName] = fmt.Sprintf("“%s” is taken. Choose another name, or edit that sticker with `/sticker edit %s`.", clip(other.Name, 100), clip(other.Name, 100))
 		} else if err != nil && !errors.Is(err, sticker.ErrNotFound) {
 			_, errs[blockName] = saveProblem(ctx, err)
@@ -289,7 +330,7 @@ func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback,
 			break
 		}
 		d.SlackFileID = current.SlackFileID
-		img, err := b.store.Image(ctx, current.ID)
+		img, err := b.images.Image(ctx, current.ID)
 		switch {
 		case err == nil:
 			d.Image = &img
@@ -298,4 +339,94 @@ func (b *Bot) checkSubmission(ctx context.Context, ic slack.InteractionCallback,
 		}
 	}
 	return d, errs
+}
+
+// afterSave runs once the modal is closed: it gives an uploaded image its
+// Slack copy, then shows the admin the sticker.
+func (b *Bot) afterSave(base context.Context, meta modalMeta, user string, st sticker.Sticker, verb string) {
+	ctx, cancel := context.WithTimeout(base, b.timeout)
+	defer cancel()
+	note := ""
+	if st.ImageURL == "" && st.SlackFileID == "" {
+		if b.channel == "" {
+			b.log.Warn("stored an uploaded image that nobody can see: STICKER_LIBRARY_CHANNEL is not set", "sticker_id", st.ID)
+			note = "Its image is stored, but I can't show it to anyone: *STICKER_LIBRARY_CHANNEL is not set*. " +
+				"Ask whoever runs me to set it to a channel I'm a member of and restart me. Until then this sticker doesn't appear in searches."
+		} else if hosted, err := b.hostImage(ctx, st.ID); err != nil {
+			b.log.Error("cannot upload a sticker image to Slack", "sticker_id", st.ID, "channel", b.channel, "err", err)
+			note = "Its image is stored, but Slack didn't take my copy of it (" + hostFailure(err) + "). " +
+				"I'll try again when I restart; until then this sticker doesn't appear in searches."
+		} else {
+			st = hosted
+		}
+	}
+	b.confirm(ctx, meta, user, st, verb, note)
+}
+
+func hostFailure(err error) string {
+	switch code := slackError(err); code {
+	case "not_in_channel", "channel_not_found":
+		return code + ": invite me to the STICKER_LIBRARY_CHANNEL channel"
+	case "":
+		return "it didn't answer"
+	default:
+		return code
+	}
+}
+
+// confirm shows the saved sticker to the admin, ephemerally, in the channel
+// the command came from (or through the command's response_url where the
+// bot cannot post). If Slack no longer has the sticker's image, it is
+// uploaded again first.
+func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, verb, note string) {
+	msg := func(st sticker.Sticker, withImage bool) []slack.Block {
+		var blocks []slack.Block
+		if withImage {
+			blocks = append(blocks, imageBlock(st))
+		}
+		text := fmt.Sprintf("Sticker *%s* %s%s.", escape(st.Name), verb, tagList(st.Tags))
+		if note == "" {
+			text += fmt.Sprintf(" Find it with `/sticker search %s`.", escape(st.Name))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+		if note != "" {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(note), nil, nil))
+		}
+		return blocks
+	}
+	showable := st.ImageURL != "" || st.SlackFileID != ""
+	err := b.postConfirmation(ctx, meta, user, st, msg(st, showable))
+	if slackError(err) == "invalid_blocks" && showable {
+		if st.SlackFileID != "" {
+			b.log.Warn("Slack refused the sticker's image; checking its copy", "sticker_id", st.ID, "file_id", st.SlackFileID)
+			if fixed, ferr := b.repairImage(ctx, st); ferr == nil {
+				st = fixed
+				err = b.postConfirmation(ctx, meta, user, st, msg(st, true))
+			} else {
+				b.log.Warn("cannot repair the sticker's image", "sticker_id", st.ID, "err", ferr)
+			}
+		}
+		if err != nil {
+			b.log.Warn("Slack cannot show a sticker's image", "sticker_id", st.ID, "image_url", st.ImageURL, "err", err)
+			note = "But Slack couldn't show its image. Check that it is a public PNG, JPEG or GIF, then fix it with `/sticker edit " + escape(st.Name) + "`."
+			err = b.postConfirmation(ctx, meta, user, st, msg(st, false))
+		}
+	}
+	if err != nil {
+		b.log.Warn("cannot confirm a library change", "sticker_id", st.ID, "user", user, "err", err)
+	}
+}
+
+func (b *Bot) postConfirmation(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, blocks []slack.Block) error {
+	text := "Sticker saved: " + escape(st.Name)
+	to := replyTo{channel: meta.Channel, user: user}
+	err := b.respond(ctx, to, replyNew, text, blocks)
+	switch slackError(err) {
+	case "channel_not_found", "not_in_channel", "user_not_in_channel":
+		if meta.ResponseURL != "" {
+			to.responseURL = meta.ResponseURL
+			return b.respond(ctx, to, replyNew, text, blocks)
+		}
+	}
+	return err
 }

@@ -12,10 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
+	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 func TestTagsTextRoundTrip(t *testing.T) {
@@ -95,7 +94,7 @@ func TestStickerModalLimits(t *testing.T) {
 }
 
 // slowStore answers every lookup only when its context ends.
-type slowStore struct{ Store }
+type slowStore struct{ stubStore }
 
 func (slowStore) GetByName(ctx context.Context, _ string) (sticker.Sticker, error) {
 	<-ctx.Done()
@@ -109,7 +108,7 @@ func (slowStore) Get(ctx context.Context, _ int64) (sticker.Sticker, error) {
 
 type noSlack struct{ Slack }
 
-func submission(t *testing.T, user, callback, meta string, values map[string]string) *socketmode.Request {
+func submission(t *testing.T, user, callback, meta string, values map[string]string) *envelope.Envelope {
 	t.Helper()
 	state := map[string]any{}
 	for k, v := range values {
@@ -122,7 +121,7 @@ func submission(t *testing.T, user, callback, meta string, values map[string]str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &socketmode.Request{Type: TypeInteractive, EnvelopeID: "e1", Payload: p}
+	return &envelope.Envelope{Kind: envelope.Interactive, ID: "e1", Payload: p}
 }
 
 func errorsOf(t *testing.T, ack any) map[string]string {
@@ -135,14 +134,14 @@ func errorsOf(t *testing.T, ack any) map[string]string {
 }
 
 func TestViewSubmissionStaysInsideTheAckBudget(t *testing.T) {
-	b, err := New(Config{Store: slowStore{}, Slack: noSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: []string{"UADMIN"}})
+	b, err := New(withLibrary(slowStore{}, Config{Slack: noSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: []string{"UADMIN"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ callback, meta string }{{callbackAdd, `{"c":"C1"}`}, {callbackEdit, `{"c":"C1","id":3}`}} {
+	for _, c := range []struct{ callback, meta string }{{viewAdd, `{"c":"C1"}`}, {viewEdit, `{"c":"C1","id":3}`}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 		start := time.Now()
-		ack := b.Envelope(ctx, submission(t, "UADMIN", c.callback, c.meta, map[string]string{"name": "x", "image_url": "https://x.example/a.png"}))
+		ack := b.Dispatch(ctx, submission(t, "UADMIN", c.callback, c.meta, map[string]string{"name": "x", "image_url": "https://x.example/a.png"}))
 		cancel()
 		if d := time.Since(start); d > 600*time.Millisecond-ackMargin/2 {
 			t.Errorf("%s: returned after %v, too close to the ack deadline", c.callback, d)
@@ -154,27 +153,25 @@ func TestViewSubmissionStaysInsideTheAckBudget(t *testing.T) {
 }
 
 func TestViewSubmissionChecksRights(t *testing.T) {
-	b, err := New(Config{Store: slowStore{}, Slack: noSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: []string{"UADMIN"}})
+	b, err := New(withLibrary(slowStore{}, Config{Slack: noSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: []string{"UADMIN"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	ack := b.Envelope(ctx, submission(t, "U1", callbackAdd, `{"c":"C1"}`, map[string]string{"name": "x"}))
+	ack := b.Dispatch(ctx, submission(t, "U1", viewAdd, `{"c":"C1"}`, map[string]string{"name": "x"}))
 	if msg := errorsOf(t, ack)[blockName]; !strings.Contains(msg, "Only sticker admins") {
 		t.Errorf("non-admin: %q", msg)
 	}
 	for _, meta := range []string{``, `{}`, `{"c":"C1","id":3}`, `not json`} {
-		ack := b.Envelope(ctx, submission(t, "UADMIN", callbackAdd, meta, map[string]string{"name": "x"}))
+		ack := b.Dispatch(ctx, submission(t, "UADMIN", viewAdd, meta, map[string]string{"name": "x"}))
 		if msg := errorsOf(t, ack)[blockName]; !strings.Contains(msg, "out of date") {
 			t.Errorf("metadata %q: %q", meta, msg)
 		}
 	}
-	if ack := b.Envelope(ctx, submission(t, "UADMIN", "other_modal", `{}`, nil)); ack != nil {
+	if ack := b.Dispatch(ctx, submission(t, "UADMIN", "other_modal", `{}`, nil)); ack != nil {
 		t.Errorf("unknown callback: %#v", ack)
 	}
 }
-
-var _ Store = (*store.Store)(nil)
 
 // fileSlack serves every download with data.
 type fileSlack struct {
@@ -201,7 +198,7 @@ func TestDownloadImageTrustsOnlyTheBytes(t *testing.T) {
 		{"size stated", png, slack.File{Name: "a.png", Size: sticker.MaxImageBytes + 1}, "over 2 MB"},
 	}
 	for _, c := range cases {
-		b, err := New(Config{Store: slowStore{}, Slack: fileSlack{data: c.data}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		b, err := New(withLibrary(slowStore{}, Config{Slack: fileSlack{data: c.data}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,13 +9,6 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// Action IDs of the preview's buttons.
-const (
-	actionSend   = "sticker_send"
-	actionNext   = "sticker_next"
-	actionCancel = "sticker_cancel"
-)
-
 // Block Kit limits the messages stay within.
 const (
 	maxTextLen    = 3000 // section and context text

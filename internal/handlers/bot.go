@@ -1,16 +1,21 @@
 // Package handlers is the bot's behaviour: it turns Slack payloads (slash
-// commands, button clicks, mentions), whichever transport delivered them,
-// into searches and replies.
+// commands, button clicks, modal submissions, mentions), whichever
+// transport delivered them, into searches, library changes and replies.
+//
+// routes.go lists everything the bot answers to. The files read top to
+// bottom, each calling down, never back up: intake.go (decoding once, the
+// queue, the workers; with router.go and tasks.go), then one file per
+// feature (search.go, send.go, admin_modal.go, admin.go), then the helpers
+// they call down into (images.go, reply.go, blocks.go, value.go,
+// command.go, text.go).
 package handlers
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -19,21 +24,74 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// Store is what the handlers need from the sticker library.
-type Store interface {
-	Nth(ctx context.Context, q search.Query, n int) (search.Match, bool, error)
-	Get(ctx context.Context, id int64) (sticker.Sticker, error)
-	RecordSend(ctx context.Context, id int64, user, channel string) error
-	Claim(ctx context.Context, key string) (bool, error)
+// What the handlers need from the sticker library, by use. Every method
+// that touches the database returns an error other than the ones it names
+// when the database cannot answer (down, or slower than ctx allows): the
+// handlers then tell the user the library is unavailable.
 
-	// Library management (admins).
+// Searcher answers searches.
+type Searcher interface {
+	// Nth returns the match at position n (from 0) among q's matches,
+	// best first, and whether another follows it. It returns
+	// sticker.ErrNotFound when fewer than n+1 stickers match.
+	Nth(ctx context.Context, q search.Query, n int) (search.Match, bool, error)
+}
+
+// Library reads and changes the stickers.
+type Library interface {
+	// Get returns the sticker with id, or sticker.ErrNotFound when there
+	// is none (it was deleted).
+	Get(ctx context.Context, id int64) (sticker.Sticker, error)
+	// GetByName returns the sticker whose name folds to the same term as
+	// name (case, width and white space do not matter), or
+	// sticker.ErrNotFound.
 	GetByName(ctx context.Context, name string) (sticker.Sticker, error)
+	// Save creates a sticker (id 0) or replaces sticker id with d, and
+	// returns it as stored. It saves nothing and returns the draft's
+	// first sticker.FieldError when d breaks a rule,
+	// sticker.ErrDuplicateName when another sticker's name folds to the
+	// same term, and sticker.ErrNotFound when sticker id is gone. A
+	// sticker with only a stored image is not searchable until
+	// Images.SetSlackFile.
 	Save(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error)
+	// Delete removes sticker id and returns what it was, or
+	// sticker.ErrNotFound when it is gone already. Its send history
+	// stays.
 	Delete(ctx context.Context, id int64) (sticker.Sticker, error)
+	// List returns up to limit stickers in name order after skipping
+	// offset, and how many the library holds; past the end, none.
 	List(ctx context.Context, offset, limit int) ([]sticker.Sticker, int64, error)
+	// RecordSend notes that user sent sticker id into channel and counts
+	// the use. A sticker deleted meanwhile is no error.
+	RecordSend(ctx context.Context, id int64, user, channel string) error
+}
+
+// Claims makes a redelivered request do its work once, on any connection
+// or replica.
+type Claims interface {
+	// Claim records key and reports whether this call was the first to:
+	// false means the request was handled (or is being handled) already.
+	// An error means the database cannot say.
+	Claim(ctx context.Context, key string) (bool, error)
+}
+
+// Images keeps the images admins upload, and which Slack file shows each.
+type Images interface {
+	// Image returns sticker id's stored image, or sticker.ErrNotFound when
+	// it has none (it shows an image URL) or is gone.
 	Image(ctx context.Context, id int64) (sticker.Image, error)
+	// SetSlackFile records fileID as the Slack copy of sticker id's
+	// stored image, whose SHA-256 was sum when it was uploaded, and
+	// returns the sticker, now searchable. It returns sticker.ErrNotFound
+	// when the sticker is gone and sticker.ErrImageChanged when its stored
+	// image is no longer that one (it was edited meanwhile).
 	SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error)
+	// StoredImages lists, by id, up to limit stickers with a stored image
+	// and an id above after; none past the last.
 	StoredImages(ctx context.Context, after int64, limit int) ([]sticker.StoredImage, error)
+	// Exclusive runs fn while holding the lock name, shared by every
+	// replica, and reports whether it ran: false, without an error, when
+	// another holds it.
 	Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
 }
 
@@ -49,9 +107,32 @@ type Slack interface {
 	GetFileInfoContext(ctx context.Context, fileID string, count, page int) (*slack.File, []slack.Comment, *slack.Paging, error)
 }
 
+// Observer receives what the bot does, for metrics. Methods must be fast.
+type Observer interface {
+	JobDone(kind string, d time.Duration, err error)
+	Searched(d time.Duration)
+	Busy(kind string)
+	// WebAPIError counts a failed Web API call by method and kind (see
+	// errorKind).
+	WebAPIError(method, kind string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) JobDone(string, time.Duration, error) {}
+func (nopObserver) Searched(time.Duration)               {}
+func (nopObserver) Busy(string)                          {}
+func (nopObserver) WebAPIError(string, string)           {}
+
 // Config holds a Bot's dependencies and limits.
 type Config struct {
-	Store  Store        // the sticker library; required
+	// The sticker library, by use; all required (one *store.Store
+	// serves them all).
+	Search  Searcher
+	Library Library
+	Claims  Claims
+	Images  Images
+
 	Slack  Slack        // the Web API client (bot token); required
 	Logger *slog.Logger // required
 	Admins []string     // Slack user IDs allowed to change the library
@@ -67,44 +148,35 @@ type Config struct {
 	Observer    Observer
 }
 
-// Observer receives what the bot does, for metrics. Methods must be fast.
-type Observer interface {
-	JobDone(kind string, d time.Duration, err error)
-	Searched(d time.Duration)
-	Busy(kind string)
-	WebAPIError(method string, err error)
-}
-
-type nopObserver struct{}
-
-func (nopObserver) JobDone(string, time.Duration, error) {}
-func (nopObserver) Searched(time.Duration)               {}
-func (nopObserver) Busy(string)                          {}
-func (nopObserver) WebAPIError(string, error)            {}
-
-// Bot handles Slack payloads. Create it with New, start its workers with
-// Run, and feed it envelopes with Envelope.
+// Bot handles Slack payloads: it is the transports' envelope.Dispatcher.
+// Create it with New, start its workers with Run, and feed it envelopes
+// with Dispatch.
 type Bot struct {
-	store   Store
-	slack   Slack
-	log     *slog.Logger
-	admins  []string
-	library string // Config.LibraryChannel
-	obs     Observer
-	timeout time.Duration
+	searcher Searcher
+	library  Library
+	claims   Claims
+	images   Images
+	slack    Slack
+	log      *slog.Logger
+	admins   []string
+	channel  string // Config.LibraryChannel
+	obs      Observer
+	timeout  time.Duration
 
+	routes  *router
 	workers int
 	queue   chan job
 	// background holds work started outside the queue (after a modal
-	// closes); Run waits for it on shutdown.
-	background sync.WaitGroup
+	// closes, busy replies); Run waits for it on shutdown.
+	background tasks
 	busy       chan struct{} // semaphore for busy replies
 }
 
 // New checks cfg and returns a Bot.
 func New(cfg Config) (*Bot, error) {
-	if cfg.Store == nil || cfg.Slack == nil || cfg.Logger == nil {
-		return nil, errors.New("handlers: Store, Slack and Logger are required")
+	if cfg.Search == nil || cfg.Library == nil || cfg.Claims == nil || cfg.Images == nil ||
+		cfg.Slack == nil || cfg.Logger == nil {
+		return nil, errors.New("handlers: Search, Library, Claims, Images, Slack and Logger are required")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
@@ -121,102 +193,21 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	return &Bot{
-		store:   cfg.Store,
-		slack:   cfg.Slack,
-		log:     cfg.Logger,
-		admins:  slices.Clone(cfg.Admins),
-		library: cfg.LibraryChannel,
-		obs:     cfg.Observer,
-		timeout: cfg.JobTimeout,
-		workers: cfg.Workers,
-		queue:   make(chan job, cfg.QueueSize),
-		busy:    make(chan struct{}, cfg.BusyReplies),
-	}, nil
-}
-
-func (b *Bot) isAdmin(user string) bool { return user != "" && slices.Contains(b.admins, user) }
-
-// replyTo says where a reply goes: the payload's response_url when it has
-// one, else an ephemeral message to user in channel (mentions).
-type replyTo struct {
-	responseURL string
-	channel     string
-	user        string
-	threadTS    string
-}
-
-// reply modes for response_url replies.
-type replyMode int
-
-const (
-	replyNew     replyMode = iota // a new ephemeral message
-	replyReplace                  // replace the message whose button was clicked
-	replyDelete                   // delete the message whose button was clicked
-)
-
-// respond sends blocks to where to says, as an ephemeral message.
-func (b *Bot) respond(ctx context.Context, to replyTo, mode replyMode, text string, blocks []slack.Block) error {
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
-	if len(blocks) > 0 {
-		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	b := &Bot{
+		searcher: cfg.Search,
+		library:  cfg.Library,
+		claims:   cfg.Claims,
+		images:   cfg.Images,
+		slack:    cfg.Slack,
+		log:      cfg.Logger,
+		admins:   slices.Clone(cfg.Admins),
+		channel:  cfg.LibraryChannel,
+		obs:      cfg.Observer,
+		timeout:  cfg.JobTimeout,
+		workers:  cfg.Workers,
+		queue:    make(chan job, cfg.QueueSize),
+		busy:     make(chan struct{}, cfg.BusyReplies),
 	}
-	if to.responseURL == "" {
-		if to.threadTS != "" {
-			opts = append(opts, slack.MsgOptionTS(to.threadTS))
-		}
-		_, err := b.slack.PostEphemeralContext(ctx, to.channel, to.user, opts...)
-		return b.wrapSlack("chat.postEphemeral", err)
-	}
-	switch mode {
-	case replyReplace:
-		opts = append(opts, slack.MsgOptionReplaceOriginal(to.responseURL))
-	case replyDelete:
-		opts = []slack.MsgOption{slack.MsgOptionDeleteOriginal(to.responseURL)}
-	default:
-		opts = append(opts, slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeEphemeral))
-	}
-	_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
-	return b.wrapSlack("response_url", err)
-}
-
-// notice sends a short ephemeral text, logging rather than returning a
-// failure: it is the last thing a job does.
-func (b *Bot) notice(ctx context.Context, to replyTo, mode replyMode, text string) {
-	if err := b.respond(ctx, to, mode, text, noticeMessage(text)); err != nil {
-		b.log.Warn("cannot tell the user", "user", to.user, "channel", to.channel, "err", err)
-	}
-}
-
-// storeFailure tells the user the library is unavailable, or that a
-// sticker is gone, and returns err for the log.
-func (b *Bot) storeFailure(ctx context.Context, to replyTo, mode replyMode, err error) error {
-	if errors.Is(err, sticker.ErrNotFound) {
-		b.notice(ctx, to, mode, msgGone)
-		return nil
-	}
-	b.notice(ctx, to, replyNew, msgUnavailable)
-	return err
-}
-
-// wrapSlack names the Web API method in err and counts the failure.
-func (b *Bot) wrapSlack(method string, err error) error {
-	if err == nil {
-		return nil
-	}
-	b.obs.WebAPIError(method, err)
-	return fmt.Errorf("%s: %w", method, err)
-}
-
-// slackError returns Slack's error code (channel_not_found…) in err, if any.
-func slackError(err error) string {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err
-	}
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return "ratelimited"
-	}
-	return ""
+	b.routes = b.newRoutes()
+	return b, nil
 }

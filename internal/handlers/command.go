@@ -6,11 +6,9 @@ import (
 
 // command is a parsed /sticker invocation.
 type command struct {
-	Verb string // help, search, add, edit, delete, list, unknown
+	Verb string // one of verbs, or verbUnknown (see routes.go)
 	Arg  string // the rest: a query or a sticker name
 }
-
-var verbs = []string{"help", "search", "add", "edit", "delete", "list"}
 
 // parseCommand reads the text after /sticker. A first word that is not a
 // verb starts a search ("/sticker cat"), unless it looks like a mistyped
@@ -19,23 +17,23 @@ var verbs = []string{"help", "search", "add", "edit", "delete", "list"}
 func parseCommand(text string) command {
 	text = strings.TrimSpace(unescape(text))
 	if text == "" {
-		return command{Verb: "help"}
+		return command{Verb: verbHelp}
 	}
 	first, rest, _ := strings.Cut(text, " ")
 	rest = strings.TrimSpace(rest)
 	lower := strings.ToLower(first)
 	for _, v := range verbs {
 		if lower == v {
-			if v == "search" && rest == "" {
-				return command{Verb: "help"}
+			if v == verbSearch && rest == "" {
+				return command{Verb: verbHelp}
 			}
 			return command{Verb: v, Arg: rest}
 		}
 	}
 	if strings.HasPrefix(first, "-") || (rest != "" && nearVerb(lower)) {
-		return command{Verb: "unknown", Arg: first}
+		return command{Verb: verbUnknown, Arg: first}
 	}
-	return command{Verb: "search", Arg: text}
+	return command{Verb: verbSearch, Arg: text}
 }
 
 // nearVerb reports whether w is one edit away from a verb of four letters

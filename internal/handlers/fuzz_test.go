@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
+	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
@@ -75,8 +75,9 @@ func (stubSlack) GetFileInfoContext(context.Context, string, int, int) (*slack.F
 	return nil, nil, nil, errStub
 }
 
-// FuzzViewSubmission feeds arbitrary view_submission payloads to the modal
-// reader: it must never panic, and any ack it returns must encode.
+// FuzzViewSubmission feeds arbitrary interaction payloads, view_submission
+// ones first, to the bot, from decoding to whatever handler they reach: it
+// must never panic, and any ack it returns must encode.
 func FuzzViewSubmission(f *testing.F) {
 	seed := func(user, callback, meta string, values map[string]any) {
 		p, _ := json.Marshal(map[string]any{
@@ -98,19 +99,36 @@ func FuzzViewSubmission(f *testing.F) {
 	f.Add([]byte(`{"type":"view_submission","view":{"state":{"values":{"name":null}}}}`))
 	f.Add([]byte(`{"type":"view_submission","view":{"state":{"values":{"file":{"file":{"files":[null]}}}}}}`))
 	f.Add([]byte(`[]`))
-	b, err := New(Config{Store: stubStore{}, Slack: stubSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: []string{"UADMIN"}})
+	b, err := New(withLibrary(stubStore{}, Config{Slack: stubSlack{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: []string{"UADMIN"}}))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
-		ack := b.viewSubmission(ctx, &socketmode.Request{Type: TypeInteractive, EnvelopeID: "e", Payload: payload})
-		b.background.Wait()
+		ack := b.Dispatch(ctx, &envelope.Envelope{Kind: envelope.Interactive, ID: "e", Payload: payload})
+		for len(b.queue) > 0 { // a payload that is no submission runs its handler
+			b.do(ctx, <-b.queue)
+		}
+		b.background.wg.Wait()
 		if ack != nil {
 			if _, err := json.Marshal(ack); err != nil {
 				t.Fatalf("ack %#v does not encode: %v", ack, err)
 			}
 		}
 	})
+}
+
+// libraryStore is all a Bot asks of the sticker library, as one value.
+type libraryStore interface {
+	Searcher
+	Library
+	Claims
+	Images
+}
+
+// withLibrary returns cfg with st as the whole library.
+func withLibrary(st libraryStore, cfg Config) Config {
+	cfg.Search, cfg.Library, cfg.Claims, cfg.Images = st, st, st, st
+	return cfg
 }

@@ -1,9 +1,16 @@
 package handlers
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/slack-go/slack"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -96,4 +103,23 @@ func FuzzDecodeButton(f *testing.F) {
 			t.Fatalf("re-encode of %+v: %+v %v", b, again, err)
 		}
 	})
+}
+
+func TestErrorKind(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{slack.SlackErrorResponse{Err: "channel_not_found"}, "api"},
+		{&slack.RateLimitedError{RetryAfter: time.Second}, "rate_limited"},
+		{fmt.Errorf("files.info: %w", slack.StatusCodeError{Code: 502, Status: "502 Bad Gateway"}), "http"},
+		{fmt.Errorf("post: %w", context.DeadlineExceeded), "timeout"},
+		{context.Canceled, "canceled"},
+		{&net.OpError{Op: "dial", Err: errors.New("refused")}, "network"},
+		{errors.New("boom"), "other"},
+	} {
+		if got := errorKind(tt.err); got != tt.want {
+			t.Errorf("errorKind(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
 }

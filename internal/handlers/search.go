@@ -1,53 +1,47 @@
 package handlers
 
+// Searching, and the preview with its Next and Cancel buttons.
+
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-func (b *Bot) slashCommand(ctx context.Context, req socketmode.Request) error {
-	var cmd slack.SlashCommand
-	if err := json.Unmarshal(req.Payload, &cmd); err != nil || cmd.UserID == "" || cmd.ResponseURL == "" {
-		return fmt.Errorf("slash command: %w", errMalformed)
-	}
-	c := parseCommand(cmd.Text)
-	// add and edit open a modal with the command's trigger_id, which lives
-	// 3 seconds and works once: that is their protection against doing the
-	// work twice, and a database round trip first would eat into it.
-	if c.Verb != "add" && c.Verb != "edit" {
-		key := "cmd:" + cmd.TriggerID
-		if cmd.TriggerID == "" {
-			key = "env:" + req.EnvelopeID
-		}
-		if !b.firstTime(ctx, key, req.EnvelopeID) {
-			return nil
-		}
-	}
-	to := replyTo{responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
-	switch c.Verb {
-	case "search":
-		return b.search(ctx, to, c.Arg)
-	case "add", "edit", "delete", "list":
-		return b.admin(ctx, cmd, c)
-	default: // help, unknown
-		return b.respond(ctx, to, replyNew, "How to use /sticker", noticeMessage(usageText))
-	}
+// searchCommand: "/sticker <words>" and "/sticker search <words>".
+func (b *Bot) searchCommand(ctx context.Context, r *request) error {
+	return b.find(ctx, r.to, r.arg)
 }
 
-// search shows the best match for query as a preview.
-func (b *Bot) search(ctx context.Context, to replyTo, query string) error {
+// help: "/sticker", "/sticker help", and a mistyped verb.
+func (b *Bot) help(ctx context.Context, r *request) error {
+	return b.respond(ctx, r.to, replyNew, "How to use /sticker", noticeMessage(usageText))
+}
+
+var leadingMentions = regexp.MustCompile(`^(\s*<@[A-Z0-9]+(\|[^>]*)?>)+`)
+
+// mention: "@stickerbot <words>" searches as the command does; it takes no
+// other verb (a modal needs a command's trigger_id), so anything else
+// gets the usage.
+func (b *Bot) mention(ctx context.Context, r *request) error {
+	// parseCommand decodes Slack's entities, once: the mentions are
+	// stripped first, while their brackets are still real.
+	if c := parseCommand(leadingMentions.ReplaceAllString(r.event.Event.Text, "")); c.Verb == verbSearch {
+		return b.find(ctx, r.to, c.Arg)
+	}
+	return b.respond(ctx, r.to, replyNew, "How to use stickerbot", noticeMessage(usageText))
+}
+
+// find shows the best match for query as a preview.
+func (b *Bot) find(ctx context.Context, to replyTo, query string) error {
 	// The query travels in the buttons: keep it as short as its meaning.
 	query = strings.Join(strings.Fields(norm.NFC.String(query)), " ")
 	if utf8.RuneCountInString(query) > sticker.MaxQueryLen {
@@ -63,7 +57,7 @@ func (b *Bot) search(ctx context.Context, to replyTo, query string) error {
 		return nil
 	}
 	start := time.Now()
-	m, more, err := b.store.Nth(ctx, q, 0)
+	m, more, err := b.searcher.Nth(ctx, q, 0)
 	b.obs.Searched(time.Since(start))
 	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyNew, noMatchText(query))
@@ -75,6 +69,62 @@ func (b *Bot) search(ctx context.Context, to replyTo, query string) error {
 	}
 	state := buttonState{StickerID: m.ID, Pos: 0, ThreadTS: to.threadTS, Query: query}
 	return b.preview(ctx, to, replyNew, m.Sticker, state, more, "")
+}
+
+// next replaces the preview with the following match, or starts over from
+// the best one after the last.
+func (b *Bot) next(ctx context.Context, r *request) error {
+	state, to, ok := b.previewButton(ctx, r)
+	if !ok {
+		return nil
+	}
+	q, err := search.ParseQuery(state.Query)
+	if err != nil {
+		b.notice(ctx, to, replyReplace, msgBadButton)
+		return nil
+	}
+	state.Pos++
+	note := ""
+	m, more, err := b.searcher.Nth(ctx, q, state.Pos)
+	if errors.Is(err, sticker.ErrNotFound) && state.Pos > 0 {
+		// Past the last match (or the library shrank): wrap around.
+		state.Pos, note = 0, "No more matches, back to the best one"
+		m, more, err = b.searcher.Nth(ctx, q, 0)
+	}
+	if errors.Is(err, sticker.ErrNotFound) {
+		b.notice(ctx, to, replyReplace, noMatchText(state.Query))
+		return nil
+	}
+	if err != nil {
+		b.notice(ctx, to, replyNew, msgUnavailable)
+		return err
+	}
+	state.StickerID = m.ID
+	return b.preview(ctx, to, replyReplace, m.Sticker, state, more, note)
+}
+
+// cancel removes the preview.
+func (b *Bot) cancel(ctx context.Context, r *request) error {
+	_, to, ok := b.previewButton(ctx, r)
+	if !ok {
+		return nil
+	}
+	return b.respond(ctx, to, replyDelete, "", nil)
+}
+
+// previewButton reads the state the preview's button carries, and where
+// its answers go (the thread of the mention that asked, if any). ok is
+// false when the value is none of ours: the user has been told.
+func (b *Bot) previewButton(ctx context.Context, r *request) (buttonState, replyTo, bool) {
+	to := r.to
+	state, err := decodeButton(r.action.Value)
+	if err != nil {
+		b.log.Warn("bad button value", "envelope_id", r.env.ID, "user", r.user, "action", r.action.ActionID)
+		b.notice(ctx, to, replyNew, msgBadButton)
+		return state, to, false
+	}
+	to.threadTS = state.ThreadTS
+	return state, to, true
 }
 
 // preview shows st as the preview. When Slack refuses to show its image (a
@@ -90,32 +140,4 @@ func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticke
 	b.log.Warn("Slack refused a sticker's image", "sticker_id", st.ID, "err", err)
 	blocks := previewMessage(st, state, more, joinNotes(note, msgNoImage))
 	return b.respond(ctx, to, mode, previewText(st), blocks[1:])
-}
-
-// next replaces the preview with the following match, or starts over from
-// the best one after the last.
-func (b *Bot) next(ctx context.Context, to replyTo, state buttonState) error {
-	q, err := search.ParseQuery(state.Query)
-	if err != nil {
-		b.notice(ctx, to, replyReplace, msgBadButton)
-		return nil
-	}
-	state.Pos++
-	note := ""
-	m, more, err := b.store.Nth(ctx, q, state.Pos)
-	if errors.Is(err, sticker.ErrNotFound) && state.Pos > 0 {
-		// Past the last match (or the library shrank): wrap around.
-		state.Pos, note = 0, "No more matches, back to the best one"
-		m, more, err = b.store.Nth(ctx, q, 0)
-	}
-	if errors.Is(err, sticker.ErrNotFound) {
-		b.notice(ctx, to, replyReplace, noMatchText(state.Query))
-		return nil
-	}
-	if err != nil {
-		b.notice(ctx, to, replyNew, msgUnavailable)
-		return err
-	}
-	state.StickerID = m.ID
-	return b.preview(ctx, to, replyReplace, m.Sticker, state, more, note)
 }

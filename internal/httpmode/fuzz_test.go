@@ -5,13 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/slack-go/slack"
 )
 
 // FuzzHandler sends arbitrary bodies, signed or not, to each endpoint and
 // checks that nothing panics, that only signed requests reach the
-// Dispatcher, and that whatever is dispatched is well-formed.
+// Dispatcher, and that whatever is dispatched is well-formed: a JSON object,
+// for a slash command one of strings, as Socket Mode delivers it.
 // The seed corpus is in testdata/fuzz/FuzzHandler.
 func FuzzHandler(f *testing.F) {
 	f.Add(uint8(0), []byte("command=%2Fsticker&text=search+cat&user_id=U1&response_url=https%3A%2F%2Fh%2Fx"), true)
@@ -51,16 +50,16 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("dispatched %d times (signed=%v, status %d)", len(calls), signed, w.Code)
 		}
 		req := calls[0]
-		if req.Type != types[i] || !strings.HasPrefix(req.EnvelopeID, "http-") {
+		if string(req.Kind) != types[i] || !strings.HasPrefix(req.ID, "http-") {
 			t.Fatalf("request = %+v", req)
 		}
 		if err := checkObject(req.Payload); err != nil {
 			t.Fatalf("dispatched payload %q: %v", req.Payload, err)
 		}
 		if i == 0 {
-			var cmd slack.SlashCommand
-			if err := json.Unmarshal(req.Payload, &cmd); err != nil {
-				t.Fatalf("dispatched slash command %s does not decode: %v", req.Payload, err)
+			var fields map[string]string
+			if err := json.Unmarshal(req.Payload, &fields); err != nil {
+				t.Fatalf("dispatched slash command %s is not an object of strings: %v", req.Payload, err)
 			}
 		}
 	})

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 const testSecret = "s3cr3t-signing-secret"
@@ -20,37 +20,39 @@ const testSecret = "s3cr3t-signing-secret"
 // testNow is the fixed clock every test handler uses unless told otherwise.
 var testNow = time.Unix(1_700_000_000, 0)
 
-// fakeDispatcher records every request and answers with ack, or with fn
-// when it is set.
+// fakeDispatcher records every envelope and answers with ack, or with fn
+// when it is set. It calls no envelope Quick, so every one gets the budget.
 type fakeDispatcher struct {
-	ack any
-	fn  func(ctx context.Context, req *socketmode.Request) any
+	ack envelope.Ack
+	fn  func(ctx context.Context, env *envelope.Envelope) envelope.Ack
 
 	mu    sync.Mutex
-	calls []socketmode.Request
+	calls []envelope.Envelope
 }
 
-var _ Dispatcher = (*fakeDispatcher)(nil)
+var _ envelope.Dispatcher = (*fakeDispatcher)(nil)
 
-func (f *fakeDispatcher) Envelope(ctx context.Context, req *socketmode.Request) any {
+func (f *fakeDispatcher) Quick(*envelope.Envelope) bool { return false }
+
+func (f *fakeDispatcher) Dispatch(ctx context.Context, env *envelope.Envelope) envelope.Ack {
 	f.mu.Lock()
-	f.calls = append(f.calls, *req)
+	f.calls = append(f.calls, *env)
 	f.mu.Unlock()
 	if f.fn != nil {
-		return f.fn(ctx, req)
+		return f.fn(ctx, env)
 	}
 	return f.ack
 }
 
-func (f *fakeDispatcher) Calls() []socketmode.Request {
+func (f *fakeDispatcher) Calls() []envelope.Envelope {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]socketmode.Request(nil), f.calls...)
+	return append([]envelope.Envelope(nil), f.calls...)
 }
 
 // newMux returns a mux with a Handler registered on it, built from a test
 // config that opts may change.
-func newMux(t testing.TB, d Dispatcher, opts ...func(*Config)) *http.ServeMux {
+func newMux(t testing.TB, d envelope.Dispatcher, opts ...func(*Config)) *http.ServeMux {
 	t.Helper()
 	cfg := Config{
 		SigningSecret: testSecret,

@@ -1,7 +1,10 @@
 // Package httpmode receives Slack's HTTP deliveries (the "Request URL" mode:
-// slash commands, interactivity and the Events API) and hands each one to a
-// Dispatcher as the same socketmode.Request the Socket Mode transport builds,
-// so one handler layer serves both transports.
+// slash commands, interactivity and the Events API) and hands each one to an
+// envelope.Dispatcher as the same envelope.Envelope the Socket Mode transport
+// builds, so one handler layer serves both transports. It is a thin adapter:
+// it checks the signature, translates the request into an envelope and the
+// Ack into the response, and decodes no payload beyond an Events API body's
+// type.
 //
 // Every request is signature-checked before it is parsed or dispatched: the
 // body is read once, capped at Config.MaxBody, and
@@ -33,15 +36,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-)
-
-// Envelope types, as Socket Mode names them (the same values as the
-// handlers package's Type* constants).
-const (
-	typeSlashCommand = "slash_commands"
-	typeInteractive  = "interactive"
-	typeEvents       = "events_api"
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 // Paths served by Register. Point the Slack app's slash command Request URL,
@@ -70,34 +65,25 @@ const (
 	bodyBadRequest   = "bad request"
 )
 
-// Dispatcher is what the Bot offers (the same contract as socket.Dispatcher).
-type Dispatcher interface {
-	// Envelope is called once per verified delivery and returns the ack
-	// payload (nil: bare ack). It must return fast (it enqueues work); for a
-	// view_submission it may validate until ctx's deadline, which is
-	// Config.AckBudget after the request was read. If it has not returned by
-	// then, a bare ack is sent and its result is discarded. A panic is
-	// recovered, logged and answered with a bare ack.
-	//
-	// ctx is not cancelled when the HTTP client goes away, only by its
-	// deadline.
-	Envelope(ctx context.Context, req *socketmode.Request) (ackPayload any)
-}
-
 // Config holds a Handler's dependencies and knobs.
 type Config struct {
 	// SigningSecret is the app's signing secret (Basic Information page);
 	// required.
 	SigningSecret string
-	// Dispatcher receives every verified delivery; required.
-	Dispatcher Dispatcher
+	// Dispatcher receives every verified delivery; required. Each call
+	// gets until AckBudget after the request was read (ctx is not
+	// cancelled when the HTTP client goes away, only by that deadline);
+	// after it, a bare ack is sent and the result discarded. An Ack of
+	// envelope.Malformed is answered 400 (except for events, which Slack
+	// would only send again).
+	Dispatcher envelope.Dispatcher
 	// Logger receives structured logs; nil means slog.Default(). Secrets,
 	// signatures and bodies are never logged.
 	Logger *slog.Logger
 	// MaxBody caps a request body in bytes; 0 means DefaultMaxBody (1 MiB).
 	// A larger body is answered 413 and not dispatched.
 	MaxBody int64
-	// AckBudget is the longest Dispatcher.Envelope may take before a bare
+	// AckBudget is the longest Dispatcher.Dispatch may take before a bare
 	// ack is sent anyway; 0 means DefaultAckBudget (2.5s).
 	AckBudget time.Duration
 	// Now is the clock the timestamp check uses; nil means time.Now.
@@ -107,7 +93,7 @@ type Config struct {
 // Handler serves Slack's HTTP deliveries. It is safe for concurrent use.
 type Handler struct {
 	secret  []byte
-	d       Dispatcher
+	caller  *envelope.Caller
 	log     *slog.Logger
 	maxBody int64
 	budget  time.Duration
@@ -131,7 +117,6 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{
 		secret:  []byte(cfg.SigningSecret),
-		d:       cfg.Dispatcher,
 		log:     cfg.Logger,
 		maxBody: cfg.MaxBody,
 		budget:  cfg.AckBudget,
@@ -149,6 +134,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.caller = envelope.NewCaller(cfg.Dispatcher, h.log)
 	return h, nil
 }
 
@@ -188,7 +174,7 @@ func (h *Handler) serveCommands(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.dispatchAndAck(w, r, &socketmode.Request{Type: typeSlashCommand, Payload: payload})
+	h.dispatchAndAck(w, r, &envelope.Envelope{Kind: envelope.SlashCommand, Payload: payload})
 }
 
 // verifiedBody reads r's body and checks its signature, answering the
@@ -216,7 +202,7 @@ func (h *Handler) serveInteractions(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r, err)
 		return
 	}
-	h.dispatchAndAck(w, r, &socketmode.Request{Type: typeInteractive, Payload: payload})
+	h.dispatchAndAck(w, r, &envelope.Envelope{Kind: envelope.Interactive, Payload: payload})
 }
 
 // serveEvents handles an Events API delivery: url_verification is answered
@@ -236,14 +222,15 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		h.log.Info("answered url_verification", "path", r.URL.Path)
 		writeJSON(w, h.log, map[string]string{"challenge": head.Challenge})
 	case "event_callback":
-		req := &socketmode.Request{
-			Type:         typeEvents,
+		env := &envelope.Envelope{
+			Kind:         envelope.Event,
 			Payload:      json.RawMessage(body),
 			RetryAttempt: retryNum(r.Header.Get("X-Slack-Retry-Num")),
 			RetryReason:  r.Header.Get("X-Slack-Retry-Reason"),
 		}
-		// Slack ignores the body of an Events API response.
-		h.dispatch(r.Context(), req)
+		// Slack ignores the body of an Events API response, and would
+		// only send an event the Dispatcher cannot read again: 200 always.
+		h.dispatch(r.Context(), env)
 		w.WriteHeader(http.StatusOK)
 	default:
 		h.log.Info("ignoring an Events API delivery", "path", r.URL.Path, "type", head.Type)
@@ -327,62 +314,58 @@ func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request, why error) 
 	http.Error(w, bodyBadRequest, http.StatusBadRequest)
 }
 
-// dispatchAndAck dispatches req and writes its ack payload as the response:
-// nil is an empty 200, anything else is JSON.
-func (h *Handler) dispatchAndAck(w http.ResponseWriter, r *http.Request, req *socketmode.Request) {
-	ack := h.dispatch(r.Context(), req)
-	if ack == nil {
+// dispatchAndAck dispatches env and writes its Ack as the response: a bare
+// ack is an empty 200, Malformed a 400, anything else JSON.
+func (h *Handler) dispatchAndAck(w http.ResponseWriter, r *http.Request, env *envelope.Envelope) {
+	ack := h.dispatch(r.Context(), env)
+	if envelope.IsMalformed(ack) {
+		h.badRequest(w, r, errUnreadable)
+		return
+	}
+	body, err := envelope.Encode(ack)
+	if err != nil {
+		h.log.Error("cannot encode a response", "envelope_id", env.ID, "type", string(env.Kind), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if body == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	writeJSON(w, h.log.With("envelope_id", req.EnvelopeID, "type", req.Type), ack)
+	writeJSON(w, h.log, body)
 }
 
-// dispatch gives req an envelope id and calls the Dispatcher on its own
-// goroutine, returning its ack payload, or nil when it panics or overruns
-// the budget.
-func (h *Handler) dispatch(parent context.Context, req *socketmode.Request) any {
-	req.EnvelopeID = newEnvelopeID()
-	log := h.log.With("envelope_id", req.EnvelopeID, "type", req.Type)
-	if req.RetryAttempt > 0 {
-		log.Info("received a retried delivery", "retry_attempt", req.RetryAttempt, "retry_reason", req.RetryReason)
+// errUnreadable: the Dispatcher could not read the payload.
+var errUnreadable = errors.New("the Dispatcher cannot read the payload")
+
+// dispatch gives env an envelope id and asks the Dispatcher for its Ack
+// within the budget.
+func (h *Handler) dispatch(parent context.Context, env *envelope.Envelope) envelope.Ack {
+	env.ID = newEnvelopeID()
+	log := h.log.With("envelope_id", env.ID, "type", string(env.Kind))
+	if env.RetryAttempt > 0 {
+		log.Info("received a retried delivery", "retry_attempt", env.RetryAttempt, "retry_reason", env.RetryReason)
 	} else {
 		log.Debug("received a delivery")
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), h.budget)
-	defer cancel()
-	done := make(chan any, 1) // the ack payload; nil after a panic
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				log.Error("Dispatcher panicked; sending a bare ack", "panic", fmt.Sprint(p))
-				done <- nil
-			}
-		}()
-		done <- h.d.Envelope(ctx, req)
-	}()
-	select {
-	case ack := <-done:
-		return ack
-	case <-ctx.Done():
-		// An answer that came in just as the budget ran out still counts.
-		select {
-		case ack := <-done:
-			return ack
-		default:
-		}
-		log.Warn("Dispatcher overran the ack budget; sending a bare ack", "budget", h.budget)
-		return nil
-	}
+	return h.caller.Call(context.WithoutCancel(parent), env, time.Now().Add(h.budget))
 }
+
+// Wait waits up to d for Dispatcher calls that overran their budget (their
+// requests were answered already), and reports whether none is left: call
+// it after the HTTP server has shut down.
+func (h *Handler) Wait(d time.Duration) bool { return h.caller.Wait(d) }
 
 // writeJSON writes v as a 200 JSON body, or a 500 when it cannot be encoded.
 func writeJSON(w http.ResponseWriter, log *slog.Logger, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		log.Error("cannot encode a response", "err", fmt.Errorf("encode ack payload: %w", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+	b, ok := v.(json.RawMessage)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			log.Error("cannot encode a response", "err", fmt.Errorf("encode response: %w", err))
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)

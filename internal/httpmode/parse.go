@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-
-	"github.com/slack-go/slack"
 )
 
 var (
@@ -19,7 +17,7 @@ var (
 // commandPayload turns a form-encoded slash command into the JSON object of
 // strings Socket Mode delivers (same field names; a repeated field keeps its
 // first value). sslCheck reports Slack's ssl_check=1 probe, which is not a
-// command. The result always decodes into a slack.SlashCommand.
+// command. What the fields hold is the Dispatcher's to judge.
 func commandPayload(body []byte) (payload json.RawMessage, sslCheck bool, err error) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -35,10 +33,6 @@ func commandPayload(body []byte) (payload json.RawMessage, sslCheck bool, err er
 	b, err := json.Marshal(fields)
 	if err != nil {
 		return nil, false, fmt.Errorf("slash command to JSON: %w", err)
-	}
-	var cmd slack.SlashCommand
-	if err := json.Unmarshal(b, &cmd); err != nil {
-		return nil, false, fmt.Errorf("slash command fields: %w", err)
 	}
 	return b, false, nil
 }

@@ -7,7 +7,6 @@ package metrics
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"regexp"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/slack-go/slack"
 )
 
 const namespace = "stickerbot"
@@ -57,7 +55,7 @@ type Metrics struct {
 
 	apiErrors *prometheus.CounterVec
 
-	types, reasons, methods *labelSet
+	types, reasons, methods, kinds *labelSet
 }
 
 // New returns Metrics registered in a fresh registry, with the Go runtime
@@ -103,6 +101,7 @@ func New() *Metrics {
 		types:   newLabelSet(maxLabelValues),
 		reasons: newLabelSet(maxLabelValues),
 		methods: newLabelSet(maxLabelValues),
+		kinds:   newLabelSet(maxLabelValues),
 	}
 	m.reg.MustRegister(
 		m.envelopes, m.ackLatency, m.reconnects, m.connections,
@@ -200,13 +199,15 @@ func (m *Metrics) Busy(kind string) { m.busy.WithLabelValues(m.types.value(kind)
 
 // Web API
 
-// WebAPIError counts a failed Web API call; method is the Web API method
-// ("chat.postMessage"). A nil err is not counted.
-func (m *Metrics) WebAPIError(method string, err error) {
-	if err == nil {
+// WebAPIError counts a failed Web API call: method is the Web API method
+// ("chat.postMessage"), kind the kind of failure (api, rate_limited, http,
+// timeout, canceled, network, other), as the caller, which knows the Slack
+// client's errors, classifies it. An empty kind is not counted.
+func (m *Metrics) WebAPIError(method, kind string) {
+	if kind == "" {
 		return
 	}
-	m.apiErrors.WithLabelValues(m.methods.value(method), errorKind(err)).Inc()
+	m.apiErrors.WithLabelValues(m.methods.value(method), m.kinds.value(kind)).Inc()
 }
 
 func outcome(err error) string {
@@ -219,34 +220,6 @@ func outcome(err error) string {
 		return "canceled"
 	}
 	return "error"
-}
-
-func errorKind(err error) string {
-	var (
-		rl   *slack.RateLimitedError
-		se   slack.SlackErrorResponse
-		sc   slack.StatusCodeError
-		scp  *slack.StatusCodeError
-		nerr net.Error
-	)
-	switch {
-	case errors.As(err, &rl):
-		return "rate_limited"
-	case errors.As(err, &se):
-		return "api"
-	case errors.As(err, &sc), errors.As(err, &scp):
-		return "http"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	case errors.As(err, &nerr):
-		if nerr.Timeout() {
-			return "timeout"
-		}
-		return "network"
-	}
-	return "other"
 }
 
 // labelSet maps free-form strings to label values: "none" for the empty

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/stickerbot/stickerbot/internal/handlers"
 	"github.com/stickerbot/stickerbot/internal/metrics"
 	"github.com/stickerbot/stickerbot/internal/socket"
@@ -84,10 +82,10 @@ func TestScrape(t *testing.T) {
 	m.Searched(700 * time.Microsecond)
 	m.Busy("events_api")
 
-	m.WebAPIError("chat.postMessage", slack.SlackErrorResponse{Err: "channel_not_found"})
-	m.WebAPIError("chat.postMessage", &slack.RateLimitedError{RetryAfter: time.Second})
-	m.WebAPIError("files.info", fmt.Errorf("files.info: %w", slack.StatusCodeError{Code: 502, Status: "502 Bad Gateway"}))
-	m.WebAPIError("views.open", nil) // not an error: not counted
+	m.WebAPIError("chat.postMessage", "api")
+	m.WebAPIError("chat.postMessage", "rate_limited")
+	m.WebAPIError("files.info", "http")
+	m.WebAPIError("views.open", "") // not an error: not counted
 
 	body := scrape(t, m.Handler())
 	wantLines(t, body,

@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 // conn is one WebSocket to Slack. Its reader goroutine owns all reads; acks,
@@ -187,18 +188,25 @@ func (c *conn) handleFrame(data []byte, received time.Time, helloed *bool) (stop
 		return stop
 	}
 	c.m.obs.EnvelopeReceived(req.Type)
-	if !control && !knownEnvelopeTypes[req.Type] {
+	if !control && !knownEnvelopeTypes[envelope.Kind(req.Type)] {
 		c.log.Warn("unknown envelope type; acking and dispatching it anyway", "type", req.Type, "envelope_id", req.EnvelopeID)
 	}
 	c.log.Debug("envelope received", "type", req.Type, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
-	if q, ok := c.m.cfg.Dispatcher.(Quick); ok && !control && q.Quick(req) {
+	env := &envelope.Envelope{
+		Kind:         envelope.Kind(req.Type),
+		ID:           req.EnvelopeID,
+		Payload:      req.Payload,
+		RetryAttempt: req.RetryAttempt,
+		RetryReason:  req.RetryReason,
+	}
+	if !control && c.m.caller.Quick(env) {
 		// No goroutine hand-offs: under a burst each one is a wait in
 		// the scheduler's queue before the ack goes out.
-		c.ack(req, c.m.callDispatcher(c.m.dispatchCtx, req, c.log), received)
+		c.ack(env, c.m.caller.Now(c.m.dispatchCtx, env), received)
 		return stop
 	}
 	c.inflight.Add(1)
-	go c.handleEnvelope(req, received, !control)
+	go c.handleEnvelope(env, received, !control)
 	return stop
 }
 
@@ -254,22 +262,23 @@ func (c *conn) requestRefresh(reason string) {
 
 // handleEnvelope runs on its own goroutine: it asks the Dispatcher for the
 // ack payload (bounded by AckBudget) and writes the ack on this socket.
-func (c *conn) handleEnvelope(req *socketmode.Request, received time.Time, dispatch bool) {
+// Control frames that carry an envelope_id are acked without dispatching.
+func (c *conn) handleEnvelope(env *envelope.Envelope, received time.Time, dispatch bool) {
 	defer c.inflight.Done()
-	var payload any
+	var ack envelope.Ack
 	if dispatch {
-		payload = c.m.dispatch(req, received, c.log)
+		ack = c.m.caller.Within(c.m.dispatchCtx, env, received.Add(c.m.cfg.AckBudget))
 	}
-	c.ack(req, payload, received)
+	c.ack(env, ack, received)
 }
 
-func (c *conn) ack(req *socketmode.Request, payload any, received time.Time) {
-	log := c.log.With("envelope_id", req.EnvelopeID, "type", req.Type)
-	b, err := encodeAck(req.EnvelopeID, payload)
-	if err != nil && payload != nil {
+func (c *conn) ack(env *envelope.Envelope, ack envelope.Ack, received time.Time) {
+	log := c.log.With("envelope_id", env.ID, "type", string(env.Kind))
+	b, err := encodeAck(env.ID, ack)
+	if err != nil && ack != nil {
 		// A bare ack at least stops Slack's retries and timeouts.
 		log.Error("ack payload cannot be sent; sending a bare ack instead", "err", err)
-		b, err = encodeAck(req.EnvelopeID, nil)
+		b, err = encodeAck(env.ID, nil)
 	}
 	if err != nil {
 		log.Error("envelope cannot be acked", "err", err)
@@ -280,8 +289,8 @@ func (c *conn) ack(req *socketmode.Request, payload any, received time.Time) {
 		return
 	}
 	latency := time.Since(received)
-	c.m.obs.Acked(req.Type, latency)
-	log.Debug("acked", "latency", latency, "with_payload", payload != nil)
+	c.m.obs.Acked(string(env.Kind), latency)
+	log.Debug("acked", "latency", latency, "with_payload", ack != nil && !envelope.IsMalformed(ack))
 }
 
 // write sends one text frame, bounded by WriteTimeout.
@@ -330,44 +339,6 @@ func (c *conn) finish(reason string) {
 		c.m.unregister(c)
 		c.log.Info("connection closed", "reason", reason)
 	})
-}
-
-// dispatch calls the Dispatcher on its own goroutine and returns its ack
-// payload, or nil if it has not returned within AckBudget of received.
-func (m *Manager) dispatch(req *socketmode.Request, received time.Time, log *slog.Logger) any {
-	ctx, cancel := context.WithDeadline(m.dispatchCtx, received.Add(m.cfg.AckBudget))
-	result := make(chan any, 1)
-	m.dispatchWG.Add(1)
-	go func() {
-		defer m.dispatchWG.Done()
-		defer cancel()
-		result <- m.callDispatcher(ctx, req, log)
-	}()
-	select {
-	case p := <-result:
-		return p
-	case <-ctx.Done():
-		// The goroutine sends before it cancels, so a finished call is
-		// never mistaken for a late one.
-		select {
-		case p := <-result:
-			return p
-		default:
-		}
-		log.Warn("Dispatcher did not return within the ack budget; sending a bare ack",
-			"envelope_id", req.EnvelopeID, "type", req.Type, "ack_budget", m.cfg.AckBudget)
-		return nil
-	}
-}
-
-func (m *Manager) callDispatcher(ctx context.Context, req *socketmode.Request, log *slog.Logger) (payload any) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("Dispatcher panicked; sending a bare ack", "envelope_id", req.EnvelopeID, "type", req.Type, "panic", fmt.Sprint(r))
-			payload = nil
-		}
-	}()
-	return m.cfg.Dispatcher.Envelope(ctx, req)
 }
 
 // closeLinger bounds how long closeSocket waits for Slack to close its side;

@@ -1,20 +1,21 @@
 package socket
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 // knownEnvelopeTypes are the envelope types Slack documents. Others are
 // still acked and dispatched, but logged.
-var knownEnvelopeTypes = map[string]bool{
-	socketmode.RequestTypeEventsAPI:     true,
-	socketmode.RequestTypeSlashCommands: true,
-	socketmode.RequestTypeInteractive:   true,
+var knownEnvelopeTypes = map[envelope.Kind]bool{
+	envelope.Event:        true,
+	envelope.SlashCommand: true,
+	envelope.Interactive:  true,
 }
 
 // errAckTooLarge means Slack would close the socket rather than take the ack.
@@ -47,18 +48,16 @@ func decodeFrame(data []byte) (*socketmode.Request, error) {
 	return &req, nil
 }
 
-// encodeAck builds the ack frame. A nil payload, or one that encodes as
-// JSON null, gives a bare ack, which Slack treats as "no response".
-func encodeAck(envelopeID string, payload any) ([]byte, error) {
+// encodeAck builds the ack frame; a bare one for a nil or Malformed ack,
+// or one that encodes as JSON null, which Slack treats as "no response".
+func encodeAck(envelopeID string, ack envelope.Ack) ([]byte, error) {
+	p, err := envelope.Encode(ack)
+	if err != nil {
+		return nil, err
+	}
 	resp := socketmode.Response{EnvelopeID: envelopeID}
-	if payload != nil {
-		p, err := json.Marshal(payload)
-		if err != nil {
-			return nil, fmt.Errorf("encode ack payload: %w", err)
-		}
-		if !bytes.Equal(p, []byte("null")) {
-			resp.Payload = json.RawMessage(p)
-		}
+	if p != nil {
+		resp.Payload = p // a nil RawMessage in the interface would encode as null
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
 
 func TestMalformedFramesAreSurvivedAndEnvelopesStillAcked(t *testing.T) {
@@ -102,8 +102,8 @@ func TestControlFrameWithEnvelopeIDIsAckedNotDispatched(t *testing.T) {
 func TestOversizedAckPayloadFallsBackToBareAck(t *testing.T) {
 	ms := newMiniSlack(t)
 	log, logs := testLogger(t)
-	d := newRecordingDispatcher(func(ctx context.Context, req *socketmode.Request) any {
-		switch req.EnvelopeID {
+	d := newRecordingDispatcher(func(ctx context.Context, req *envelope.Envelope) envelope.Ack {
+		switch req.ID {
 		case "env-big":
 			return map[string]string{"text": strings.Repeat("x", maxFrameBytes)}
 		case "env-unmarshalable":

@@ -14,9 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickerbot/stickerbot/internal/envelope"
+
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 )
 
 // testTimeout bounds every wait in these tests. It is generous on purpose:
@@ -25,7 +26,7 @@ const testTimeout = 10 * time.Second
 
 // fastConfig returns knobs short enough for tests; DeadAfter stays long
 // enough that a loaded machine does not replace healthy sockets.
-func fastConfig(api *slack.Client, d Dispatcher, log *slog.Logger) Config {
+func fastConfig(api *slack.Client, d envelope.Dispatcher, log *slog.Logger) Config {
 	return Config{
 		API:          api,
 		Dispatcher:   d,
@@ -73,18 +74,21 @@ func testLogger(t *testing.T) (*slog.Logger, *logBuffer) {
 }
 
 // recordingDispatcher records envelopes and answers with fn (nil: bare ack).
+// It calls no envelope Quick, so every one gets the ack budget.
 type recordingDispatcher struct {
 	mu   sync.Mutex
-	reqs []*socketmode.Request
-	seen chan *socketmode.Request
-	fn   func(ctx context.Context, req *socketmode.Request) any
+	reqs []*envelope.Envelope
+	seen chan *envelope.Envelope
+	fn   func(ctx context.Context, req *envelope.Envelope) envelope.Ack
 }
 
-func newRecordingDispatcher(fn func(ctx context.Context, req *socketmode.Request) any) *recordingDispatcher {
-	return &recordingDispatcher{seen: make(chan *socketmode.Request, 1000), fn: fn}
+func newRecordingDispatcher(fn func(ctx context.Context, req *envelope.Envelope) envelope.Ack) *recordingDispatcher {
+	return &recordingDispatcher{seen: make(chan *envelope.Envelope, 1000), fn: fn}
 }
 
-func (d *recordingDispatcher) Envelope(ctx context.Context, req *socketmode.Request) any {
+func (d *recordingDispatcher) Quick(*envelope.Envelope) bool { return false }
+
+func (d *recordingDispatcher) Dispatch(ctx context.Context, req *envelope.Envelope) envelope.Ack {
 	d.mu.Lock()
 	d.reqs = append(d.reqs, req)
 	d.mu.Unlock()

@@ -11,20 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
+	"github.com/stickerbot/stickerbot/internal/envelope"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/slack-go/slack"
+
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 // newFake starts the shared fake Slack with server pings fast enough that
 // the manager sees them in short tests.
-func newFake(t *testing.T, opts ...fakeslack.Option) *fakeslack.Server {
+func newFake(t *testing.T, opts ...slacksim.Option) *slacksim.Server {
 	t.Helper()
-	return fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithPingInterval(100 * time.Millisecond)}, opts...)...)
+	return slacksim.New(t, append([]slacksim.Option{slacksim.WithPingInterval(100 * time.Millisecond)}, opts...)...)
 }
 
-func fakeAPI(fs *fakeslack.Server) *slack.Client {
+func fakeAPI(fs *slacksim.Server) *slack.Client {
 	return slack.New(fs.BotToken(), slack.OptionAppLevelToken(fs.AppToken()), slack.OptionAPIURL(fs.APIURL()))
 }
 
@@ -35,11 +36,11 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func command(text string) fakeslack.Command {
-	return fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text}
+func command(text string) slacksim.Command {
+	return slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text}
 }
 
-func noViolations(t *testing.T, fs *fakeslack.Server) {
+func noViolations(t *testing.T, fs *slacksim.Server) {
 	t.Helper()
 	if v := fs.Violations(); len(v) > 0 {
 		t.Errorf("protocol violations: %v", v)
@@ -96,8 +97,8 @@ func TestConnectionsOpenAndReceive(t *testing.T) {
 func TestAckOnSameConnectionWithPayloadOrBare(t *testing.T) {
 	fs := newFake(t)
 	log, _ := testLogger(t)
-	d := newRecordingDispatcher(func(_ context.Context, req *socketmode.Request) any {
-		if req.Type == socketmode.RequestTypeSlashCommands {
+	d := newRecordingDispatcher(func(_ context.Context, req *envelope.Envelope) envelope.Ack {
+		if req.Kind == envelope.SlashCommand {
 			var cmd struct {
 				Text string `json:"text"`
 			}
@@ -112,7 +113,7 @@ func TestAckOnSameConnectionWithPayloadOrBare(t *testing.T) {
 	ctx := testCtx(t)
 	fs.WaitConnections(ctx, 2)
 
-	var dels []fakeslack.Delivery
+	var dels []slacksim.Delivery
 	for i := range 8 {
 		if i%2 == 0 {
 			dels = append(dels, fs.SlashCommand(ctx, command(fmt.Sprint("cat", i))))
@@ -129,7 +130,7 @@ func TestAckOnSameConnectionWithPayloadOrBare(t *testing.T) {
 			t.Errorf("envelope %d delivered on conn %d, acked on conn %d", i, del.Conn, a.Conn)
 		}
 		switch del.Type {
-		case fakeslack.TypeSlashCommands:
+		case slacksim.TypeSlashCommands:
 			want := fmt.Sprintf(`{"response_type":"ephemeral","text":"results for cat%d"}`, i)
 			if string(a.Payload) != want {
 				t.Errorf("slash command ack payload = %s, want %s", a.Payload, want)
@@ -146,7 +147,7 @@ func TestAckOnSameConnectionWithPayloadOrBare(t *testing.T) {
 	}
 	d.mu.Lock()
 	for _, req := range d.reqs {
-		if req.EnvelopeID == "" || len(req.Payload) == 0 {
+		if req.ID == "" || len(req.Payload) == 0 {
 			t.Errorf("dispatched request lacks envelope_id or payload: %+v", req)
 		}
 	}
@@ -167,7 +168,7 @@ func TestSlowDispatcherDoesNotDelayOtherAcks(t *testing.T) {
 	log, _ := testLogger(t)
 	release := make(chan struct{})
 	ignoring := make(chan struct{})
-	d := newRecordingDispatcher(func(ctx context.Context, req *socketmode.Request) any {
+	d := newRecordingDispatcher(func(ctx context.Context, req *envelope.Envelope) envelope.Ack {
 		var cmd struct {
 			Text string `json:"text"`
 		}
@@ -196,7 +197,7 @@ func TestSlowDispatcherDoesNotDelayOtherAcks(t *testing.T) {
 
 	slow := fs.SlashCommand(ctx, command("slow"))
 	stuck := fs.SlashCommand(ctx, command("stuck"))
-	var fast []fakeslack.Delivery
+	var fast []slacksim.Delivery
 	for range 5 {
 		fast = append(fast, fs.SlashCommand(ctx, command("fast")))
 	}
@@ -221,7 +222,7 @@ func TestSlowDispatcherDoesNotDelayOtherAcks(t *testing.T) {
 }
 
 // liveConns counts sockets that said hello and are not closed.
-func liveConns(cs []fakeslack.ConnInfo) int {
+func liveConns(cs []slacksim.ConnInfo) int {
 	n := 0
 	for _, c := range cs {
 		if c.Hello && !c.Closed && !c.Rejected {
@@ -241,7 +242,7 @@ type liveWatcher struct {
 	done    chan struct{}
 }
 
-func watchLive(fs *fakeslack.Server) *liveWatcher {
+func watchLive(fs *slacksim.Server) *liveWatcher {
 	w := &liveWatcher{minLive: 1 << 30, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
@@ -285,7 +286,7 @@ func TestRefreshIsMakeBeforeBreak(t *testing.T) {
 			fs.Disconnect(0, reason)
 			// Slack may still route envelopes to the old socket after its
 			// disconnect frame; they must be acked there.
-			late := fs.SlashCommand(ctx, command("late"), fakeslack.OnConn(0))
+			late := fs.SlashCommand(ctx, command("late"), slacksim.OnConn(0))
 			if late.Err != nil {
 				t.Fatalf("deliver on old socket: %v", late.Err)
 			}
@@ -354,7 +355,7 @@ func TestOldSocketFinishedWhileReplacementStillConnecting(t *testing.T) {
 	ctx := testCtx(t)
 	fs.WaitConnections(ctx, 1)
 
-	fs.FailNext("apps.connections.open", 1000, fakeslack.Failure{Status: http.StatusServiceUnavailable})
+	fs.FailNext("apps.connections.open", 1000, slacksim.Failure{Status: http.StatusServiceUnavailable})
 	fs.Disconnect(0, "warning")
 	fs.DropConn(0)
 	// Nothing to wait for: the old socket is gone, so it is cleaned up now
@@ -382,7 +383,7 @@ func TestAbruptCloseReconnectsWhileOtherConnectionReceives(t *testing.T) {
 
 	// The reconnect of the dropped socket fails a few times, so the
 	// deliveries below happen while only the other socket is up.
-	fs.FailNext("apps.connections.open", 3, fakeslack.Failure{Status: http.StatusInternalServerError})
+	fs.FailNext("apps.connections.open", 3, slacksim.Failure{Status: http.StatusInternalServerError})
 	fs.DropConn(0)
 	waitFor(t, "Connected() == 1", func() bool { return r.m.Connected() == 1 })
 	for i := range 4 {
@@ -407,7 +408,7 @@ func TestAbruptCloseReconnectsWhileOtherConnectionReceives(t *testing.T) {
 func TestOpenRetriesServerErrors(t *testing.T) {
 	fs := newFake(t)
 	log, _ := testLogger(t)
-	fs.FailNext("apps.connections.open", 4, fakeslack.Failure{Status: http.StatusInternalServerError})
+	fs.FailNext("apps.connections.open", 4, slacksim.Failure{Status: http.StatusInternalServerError})
 	r := startManager(t, fastConfig(fakeAPI(fs), newRecordingDispatcher(nil), log))
 	ctx := testCtx(t)
 	fs.WaitConnections(ctx, 1)
@@ -426,7 +427,7 @@ func TestOpenRetriesServerErrors(t *testing.T) {
 func TestOpenHonoursRetryAfter(t *testing.T) {
 	fs := newFake(t)
 	log, _ := testLogger(t)
-	fs.FailNext("apps.connections.open", 1, fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	fs.FailNext("apps.connections.open", 1, slacksim.Failure{Status: http.StatusTooManyRequests, RetryAfter: time.Second})
 	startManager(t, fastConfig(fakeAPI(fs), newRecordingDispatcher(nil), log))
 	ctx := testCtx(t)
 	fs.WaitConnections(ctx, 1)
@@ -443,16 +444,16 @@ func TestOpenHonoursRetryAfter(t *testing.T) {
 func TestInvalidAuthIsFatal(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		api  func(fs *fakeslack.Server) *slack.Client
+		api  func(fs *slacksim.Server) *slack.Client
 		fail string
 	}{
-		{"wrong token", func(fs *fakeslack.Server) *slack.Client {
+		{"wrong token", func(fs *slacksim.Server) *slack.Client {
 			return slack.New("xoxb-x", slack.OptionAppLevelToken("xapp-1-wrong-secret-token"), slack.OptionAPIURL(fs.APIURL()))
 		}, ""},
-		{"bot token", func(fs *fakeslack.Server) *slack.Client {
+		{"bot token", func(fs *slacksim.Server) *slack.Client {
 			return slack.New("xoxb-x", slack.OptionAppLevelToken(fs.BotToken()), slack.OptionAPIURL(fs.APIURL()))
 		}, ""},
-		{"no token", func(fs *fakeslack.Server) *slack.Client {
+		{"no token", func(fs *slacksim.Server) *slack.Client {
 			return slack.New("xoxb-x", slack.OptionAPIURL(fs.APIURL()))
 		}, ""},
 		{"token_revoked", fakeAPI, "token_revoked"},
@@ -461,7 +462,7 @@ func TestInvalidAuthIsFatal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := newFake(t)
 			if tc.fail != "" {
-				fs.FailNext("apps.connections.open", 1, fakeslack.Failure{Error: tc.fail})
+				fs.FailNext("apps.connections.open", 1, slacksim.Failure{Error: tc.fail})
 			}
 			log, logs := testLogger(t)
 			m, err := New(fastConfig(tc.api(fs), newRecordingDispatcher(nil), log))
@@ -490,7 +491,7 @@ func TestInvalidAuthIsFatal(t *testing.T) {
 }
 
 func TestTooManyWebsocketsBacksOffAgainstFake(t *testing.T) {
-	fs := newFake(t, fakeslack.WithMaxConnections(1))
+	fs := newFake(t, slacksim.WithMaxConnections(1))
 	log, _ := testLogger(t)
 	cfg := fastConfig(fakeAPI(fs), newRecordingDispatcher(nil), log)
 	cfg.Connections = 2
@@ -573,7 +574,7 @@ func TestShutdownAcksInFlightAndReturnsNil(t *testing.T) {
 	fs := newFake(t)
 	log, _ := testLogger(t)
 	started := make(chan struct{}, 10)
-	d := newRecordingDispatcher(func(ctx context.Context, req *socketmode.Request) any {
+	d := newRecordingDispatcher(func(ctx context.Context, req *envelope.Envelope) envelope.Ack {
 		started <- struct{}{}
 		time.Sleep(200 * time.Millisecond)
 		return map[string]string{"text": "finished during shutdown"}
@@ -606,7 +607,7 @@ func TestShutdownAcksInFlightAndReturnsNil(t *testing.T) {
 }
 
 func TestShutdownWhileConnecting(t *testing.T) {
-	fs := newFake(t, fakeslack.WithHelloDelay(-1)) // never says hello
+	fs := newFake(t, slacksim.WithHelloDelay(-1)) // never says hello
 	log, _ := testLogger(t)
 	cfg := fastConfig(fakeAPI(fs), newRecordingDispatcher(nil), log)
 	cfg.HelloTimeout = 5 * time.Second

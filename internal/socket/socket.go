@@ -6,7 +6,9 @@
 // pings Slack, reconnects in a tight loop on too_many_websockets and keeps
 // only one connection. This package reuses slack-go's wire types
 // (socketmode.Request, socketmode.Response) and its apps.connections.open call,
-// and speaks WebSocket through gorilla/websocket.
+// and speaks WebSocket through gorilla/websocket. It is a thin adapter: each
+// frame becomes an envelope.Envelope, handed to an envelope.Dispatcher
+// through an envelope.Caller, and the Ack goes back as the frame's ack.
 //
 // A Manager keeps Config.Connections sockets open, each from its own
 // apps.connections.open call. Refreshes requested by Slack are
@@ -26,40 +28,9 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
+
+	"github.com/stickerbot/stickerbot/internal/envelope"
 )
-
-// Dispatcher receives every envelope (slash_commands, interactive, events_api,
-// and unknown types) exactly as it arrived.
-type Dispatcher interface {
-	// Envelope is called once per envelope on its own goroutine and returns
-	// the ack payload (nil: bare ack). It must return fast (it enqueues work);
-	// for view_submission it may validate for up to ctx's deadline, which is
-	// Config.AckBudget after the frame was read. If it has not returned by
-	// then, a bare ack is sent and its result is discarded. A panic is
-	// recovered, logged and answered with a bare ack.
-	//
-	// ctx is not cancelled when Run's context is, so envelopes that arrive
-	// just before shutdown can still be answered.
-	Envelope(ctx context.Context, req *socketmode.Request) (ackPayload any)
-}
-
-// DispatcherFunc adapts a function to the Dispatcher interface.
-type DispatcherFunc func(ctx context.Context, req *socketmode.Request) any
-
-// Envelope calls f(ctx, req).
-func (f DispatcherFunc) Envelope(ctx context.Context, req *socketmode.Request) any {
-	return f(ctx, req)
-}
-
-// Quick is implemented by a Dispatcher that can tell from an envelope
-// alone that Envelope will return at once (it only queues work). Such
-// envelopes are dispatched and acked on the connection's read goroutine,
-// which takes the scheduler out of the ack's path; the others get a
-// goroutine of their own and up to AckBudget.
-type Quick interface {
-	Quick(req *socketmode.Request) bool
-}
 
 // Observer gets metrics events. Methods are called synchronously from the
 // connection goroutines, so they must be fast and must not block; they must
@@ -122,8 +93,12 @@ type Config struct {
 	// API is used for apps.connections.open only. It must be configured with
 	// slack.OptionAppLevelToken (and slack.OptionAPIURL in tests).
 	API *slack.Client
-	// Dispatcher receives every envelope.
-	Dispatcher Dispatcher
+	// Dispatcher receives every envelope, exactly as it arrived (unknown
+	// types too). Quick envelopes are dispatched and acked on the
+	// connection's read goroutine; the others get a goroutine of their own
+	// and until AckBudget after the frame was read, after which a bare ack
+	// is sent and their result discarded.
+	Dispatcher envelope.Dispatcher
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Connections is how many sockets to keep open, 1..10; 0 means 2.
@@ -143,7 +118,7 @@ type Config struct {
 	// HelloTimeout bounds the WebSocket handshake and the wait for hello
 	// (default 10s).
 	HelloTimeout time.Duration
-	// AckBudget is the longest Dispatcher.Envelope may take before a bare ack
+	// AckBudget is the longest Dispatcher.Dispatch may take before a bare ack
 	// is sent anyway (default 2.5s; Slack gives up after 3s).
 	AckBudget time.Duration
 	// BackoffMin and BackoffMax bound the exponential reconnect backoff
@@ -200,8 +175,9 @@ type Manager struct {
 
 	// wg joins slots, readers, pingers and connection finishers.
 	wg sync.WaitGroup
-	// dispatchWG joins Dispatcher.Envelope calls, which may outlive their ack.
-	dispatchWG sync.WaitGroup
+	// caller asks the Dispatcher for acks; it joins the calls that
+	// outlive theirs.
+	caller *envelope.Caller
 	// dispatchCtx is Run's context without its cancellation.
 	dispatchCtx context.Context
 }
@@ -268,6 +244,7 @@ func New(cfg Config) (*Manager, error) {
 	if m.obs == nil {
 		m.obs = NopObserver{}
 	}
+	m.caller = envelope.NewCaller(cfg.Dispatcher, m.log)
 	return m, nil
 }
 
@@ -336,16 +313,7 @@ func (m *Manager) Connected() int {
 // waitDispatchers waits a bounded time for Dispatcher calls whose ack already
 // went out: a Dispatcher that ignores its context must not hang shutdown.
 func (m *Manager) waitDispatchers() {
-	done := make(chan struct{})
-	go func() {
-		m.dispatchWG.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(m.cfg.AckBudget)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
+	if !m.caller.Wait(m.cfg.AckBudget) {
 		m.log.Warn("socket mode manager stopped with Dispatcher calls still running past their deadline")
 	}
 }

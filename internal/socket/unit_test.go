@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
 	api := slack.New("xoxb-x", slack.OptionAppLevelToken("xapp-x"))
-	d := DispatcherFunc(func(context.Context, *socketmode.Request) any { return nil })
+	d := newRecordingDispatcher(nil)
 	for _, tc := range []struct {
 		name string
 		cfg  Config

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"bytes"
@@ -348,7 +348,7 @@ func (s *Server) connByIndex(i int) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i < 0 || i >= len(s.conns) {
-		s.t.Errorf("fakeslack: no connection %d (have %d)", i, len(s.conns))
+		s.t.Errorf("slacksim: no connection %d (have %d)", i, len(s.conns))
 		return nil
 	}
 	return s.conns[i]
@@ -475,46 +475,19 @@ func (s *Server) handleAck(c *conn, data []byte) {
 		s.mu.Unlock()
 		return
 	}
-	now := time.Now()
-	a := Ack{EnvelopeID: *f.EnvelopeID, Conn: c.idx, DeliveredConn: -1, Payload: normalizePayload(f.Payload), Raw: append(json.RawMessage(nil), data...), At: now}
+	a := Ack{EnvelopeID: *f.EnvelopeID, Conn: c.idx, DeliveredConn: -1, Payload: normalizePayload(f.Payload), Raw: append(json.RawMessage(nil), data...), At: time.Now()}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	defer s.notifyLocked()
 	env := s.envelopes[a.EnvelopeID]
 	if env == nil {
 		a.Unknown = true
 		s.acks = append(s.acks, a)
 		s.violationLocked(ViolationUnknownAck, a.EnvelopeID, c.idx, "ack for an envelope_id never sent")
+		s.notifyLocked()
 		return
 	}
-	a.Type, a.DeliveredConn, a.Latency = env.typ, env.conn, now.Sub(env.sentAt)
-	if env.acked {
-		a.Duplicate = true
-		s.acks = append(s.acks, a)
-		s.violationLocked(ViolationDuplicateAck, a.EnvelopeID, c.idx, "envelope already acked")
-		return
-	}
-	env.acked = true
-	if a.Latency > s.cfg.ackTimeout {
-		a.Late = true
-		s.violationLocked(ViolationLateAck, a.EnvelopeID, c.idx, "acked after %v (limit %v)", a.Latency.Round(time.Millisecond), s.cfg.ackTimeout)
-	}
-	s.acks = append(s.acks, a)
-	if env.event != nil {
-		env.event.acked = true
-	}
-	if a.Late {
-		return // Slack has given up on this envelope; the payload goes nowhere.
-	}
-	switch env.typ {
-	case TypeSlashCommands:
-		s.applyCommandAckLocked(env, a)
-	case TypeInteractive:
-		if env.interaction == "view_submission" {
-			s.applyViewSubmissionAckLocked(env, a)
-		}
-	}
+	s.recordAckLocked(env, a)
 }
 
 // Acks returns every ack received, in order.

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func waitFor[T any](s *Server, ctx context.Context, what string, check func() (T
 		case <-ch:
 		case <-tick.C:
 		case <-ctx.Done():
-			s.t.Fatalf("fakeslack: waiting for %s: %v", what, ctx.Err())
+			s.t.Fatalf("slacksim: waiting for %s: %v", what, ctx.Err())
 			var zero T
 			return zero
 		}

@@ -1,4 +1,4 @@
-package fakeslack_test
+package slacksim_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 func modal(title string, blocks ...slack.Block) slack.ModalViewRequest {
@@ -27,12 +27,12 @@ func nameInput() slack.Block {
 }
 
 func TestViewsOpenTriggers(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithTriggerTTL(100*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithTriggerTTL(100*time.Millisecond))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
-	cmd := func() fakeslack.Delivery {
-		d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "add"})
+	cmd := func() slacksim.Delivery {
+		d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "add"})
 		c.next()
 		c.ack(d.EnvelopeID)
 		return d
@@ -108,11 +108,11 @@ func TestViewsOpenTriggers(t *testing.T) {
 }
 
 func TestViewPushAndSubmission(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
 	c.next()
 	c.ack(d.EnvelopeID)
 	more := slack.NewActionBlock("more", slack.NewButtonBlockElement("more", "", slack.NewTextBlockObject(slack.PlainTextType, "More", false, false)))
@@ -122,7 +122,7 @@ func TestViewPushAndSubmission(t *testing.T) {
 	}
 	top := root.View.ID
 	for i := range 3 {
-		click := fs.BlockAction(ctx, fakeslack.Click{User: "U1", ViewID: top, ActionID: "more"})
+		click := fs.BlockAction(ctx, slacksim.Click{User: "U1", ViewID: top, ActionID: "more"})
 		if click.Err != nil {
 			t.Fatal(click.Err)
 		}
@@ -145,10 +145,10 @@ func TestViewPushAndSubmission(t *testing.T) {
 	}
 
 	// Submitting the top view: errors keyed by input block_id keep it open.
-	if d := fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1"}); d.Err == nil || !strings.Contains(d.Err.Error(), "required") {
+	if d := fs.ViewSubmission(ctx, slacksim.Submission{User: "U1"}); d.Err == nil || !strings.Contains(d.Err.Error(), "required") {
 		t.Errorf("empty required input: %+v", d)
 	}
-	sub := fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1", Values: map[string]string{"name": "  "}})
+	sub := fs.ViewSubmission(ctx, slacksim.Submission{User: "U1", Values: map[string]string{"name": "  "}})
 	f := c.next()
 	var cb slack.InteractionCallback
 	if err := json.Unmarshal(f.Payload, &cb); err != nil {
@@ -163,31 +163,31 @@ func TestViewPushAndSubmission(t *testing.T) {
 		t.Errorf("%d views open after errors", n)
 	}
 	// A key that is not an input block is a violation.
-	sub = fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1", Values: map[string]string{"name": "x"}})
+	sub = fs.ViewSubmission(ctx, slacksim.Submission{User: "U1", Values: map[string]string{"name": "x"}})
 	c.next()
 	c.send(map[string]any{"envelope_id": sub.EnvelopeID, "payload": slack.NewErrorsViewSubmissionResponse(map[string]string{"name": "bad"})})
 	fs.WaitAck(ctx, sub.EnvelopeID)
-	if v := fs.Violations(); len(v) != 1 || v[0].Kind != fakeslack.ViolationErrorsKey {
+	if v := fs.Violations(); len(v) != 1 || v[0].Kind != slacksim.ViolationErrorsKey {
 		t.Errorf("violations = %v", v)
 	}
 	// An empty ack closes the top view only; clear closes the rest.
-	sub = fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1", Values: map[string]string{"name": "x"}})
+	sub = fs.ViewSubmission(ctx, slacksim.Submission{User: "U1", Values: map[string]string{"name": "x"}})
 	c.next()
 	c.ack(sub.EnvelopeID)
 	fs.WaitUntil(ctx, "view closed", func() bool { return len(fs.OpenViews("U1")) == 2 })
-	sub = fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1", Values: map[string]string{"name": "x"}})
+	sub = fs.ViewSubmission(ctx, slacksim.Submission{User: "U1", Values: map[string]string{"name": "x"}})
 	c.next()
 	c.send(map[string]any{"envelope_id": sub.EnvelopeID, "payload": slack.NewClearViewSubmissionResponse()})
 	fs.WaitUntil(ctx, "stack cleared", func() bool { return len(fs.OpenViews("U1")) == 0 })
 }
 
 func TestFileInputSubmission(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
-	up := fs.AddFile(fakeslack.FileSpec{Name: "new.png", Data: pngBytes, User: "U1"})
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	up := fs.AddFile(slacksim.FileSpec{Name: "new.png", Data: pngBytes, User: "U1"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
 	c.next()
 	c.ack(d.EnvelopeID)
 	fileInput := slack.NewInputBlock("file_block", slack.NewTextBlockObject(slack.PlainTextType, "Image", false, false), nil,
@@ -195,7 +195,7 @@ func TestFileInputSubmission(t *testing.T) {
 	if _, err := api.OpenViewContext(ctx, d.TriggerID, modal("Add", nameInput(), fileInput)); err != nil {
 		t.Fatal(err)
 	}
-	sub := fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1", Values: map[string]string{"name": "cat"}, Files: map[string][]string{"image": {up.ID}}})
+	sub := fs.ViewSubmission(ctx, slacksim.Submission{User: "U1", Values: map[string]string{"name": "cat"}, Files: map[string][]string{"image": {up.ID}}})
 	if sub.Err != nil {
 		t.Fatal(sub.Err)
 	}

@@ -80,107 +80,34 @@ func (b *Bot) downloadImage(ctx context.Context, f slack.File) (img sticker.Imag
 	return img, ""
 }
 
-// afterSave runs once the modal is closed: it gives an uploaded image its
-// Slack copy, then shows the admin the sticker.
-func (b *Bot) afterSave(base context.Context, meta modalMeta, user string, st sticker.Sticker, verb string) {
-	ctx, cancel := context.WithTimeout(base, b.timeout)
-	defer cancel()
-	note := ""
-	if st.ImageURL == "" && st.SlackFileID == "" {
-		if b.library == "" {
-			b.log.Warn("stored an uploaded image that nobody can see: STICKER_LIBRARY_CHANNEL is not set", "sticker_id", st.ID)
-			note = "Its image is stored, but I can't show it to anyone: *STICKER_LIBRARY_CHANNEL is not set*. " +
-				"Ask whoever runs me to set it to a channel I'm a member of and restart me. Until then this sticker doesn't appear in searches."
-		} else if hosted, err := b.hostImage(ctx, st.ID); err != nil {
-			b.log.Error("cannot upload a sticker image to Slack", "sticker_id", st.ID, "channel", b.library, "err", err)
-			note = "Its image is stored, but Slack didn't take my copy of it (" + hostFailure(err) + "). " +
-				"I'll try again when I restart; until then this sticker doesn't appear in searches."
-		} else {
-			st = hosted
-		}
+// showSticker runs post, which shows *st. When Slack refuses it because it
+// has lost the library's copy of a sticker's image, the stored image is
+// uploaded again, *st updated, and post runs once more.
+func (b *Bot) showSticker(ctx context.Context, st *sticker.Sticker, post func(sticker.Sticker) error) error {
+	err := post(*st)
+	if err == nil || st.SlackFileID == "" || !refusedBlocks(err) {
+		return err
 	}
-	b.confirm(ctx, meta, user, st, verb, note)
-}
-
-func hostFailure(err error) string {
-	switch code := slackError(err); code {
-	case "not_in_channel", "channel_not_found":
-		return code + ": invite me to the STICKER_LIBRARY_CHANNEL channel"
-	case "":
-		return "it didn't answer"
-	default:
-		return code
+	fixed, ferr := b.repairImage(ctx, *st)
+	if ferr != nil {
+		b.log.Warn("cannot repair a sticker's image", "sticker_id", st.ID, "err", ferr)
+		return err
 	}
-}
-
-// confirm shows the saved sticker to the admin, ephemerally, in the channel
-// the command came from (or through the command's response_url where the
-// bot cannot post). If Slack no longer has the sticker's image, it is
-// uploaded again first.
-func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, verb, note string) {
-	msg := func(st sticker.Sticker, withImage bool) []slack.Block {
-		var blocks []slack.Block
-		if withImage {
-			blocks = append(blocks, imageBlock(st))
-		}
-		text := fmt.Sprintf("Sticker *%s* %s%s.", escape(st.Name), verb, tagList(st.Tags))
-		if note == "" {
-			text += fmt.Sprintf(" Find it with `/sticker search %s`.", escape(st.Name))
-		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
-		if note != "" {
-			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(note), nil, nil))
-		}
-		return blocks
-	}
-	showable := st.ImageURL != "" || st.SlackFileID != ""
-	err := b.postConfirmation(ctx, meta, user, st, msg(st, showable))
-	if slackError(err) == "invalid_blocks" && showable {
-		if st.SlackFileID != "" {
-			b.log.Warn("Slack refused the sticker's image; checking its copy", "sticker_id", st.ID, "file_id", st.SlackFileID)
-			if fixed, ferr := b.repairImage(ctx, st); ferr == nil {
-				st = fixed
-				err = b.postConfirmation(ctx, meta, user, st, msg(st, true))
-			} else {
-				b.log.Warn("cannot repair the sticker's image", "sticker_id", st.ID, "err", ferr)
-			}
-		}
-		if err != nil {
-			b.log.Warn("Slack cannot show a sticker's image", "sticker_id", st.ID, "image_url", st.ImageURL, "err", err)
-			note = "But Slack couldn't show its image. Check that it is a public PNG, JPEG or GIF, then fix it with `/sticker edit " + escape(st.Name) + "`."
-			err = b.postConfirmation(ctx, meta, user, st, msg(st, false))
-		}
-	}
-	if err != nil {
-		b.log.Warn("cannot confirm a library change", "sticker_id", st.ID, "user", user, "err", err)
-	}
-}
-
-func (b *Bot) postConfirmation(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, blocks []slack.Block) error {
-	text := "Sticker saved: " + escape(st.Name)
-	to := replyTo{channel: meta.Channel, user: user}
-	err := b.respond(ctx, to, replyNew, text, blocks)
-	switch slackError(err) {
-	case "channel_not_found", "not_in_channel", "user_not_in_channel":
-		if meta.ResponseURL != "" {
-			to.responseURL = meta.ResponseURL
-			return b.respond(ctx, to, replyNew, text, blocks)
-		}
-	}
-	return err
+	*st = fixed
+	return post(fixed)
 }
 
 // hostImage uploads sticker id's stored image to the library channel,
 // waits until Slack has processed it, and records it on the sticker.
 func (b *Bot) hostImage(ctx context.Context, id int64) (sticker.Sticker, error) {
-	if b.library == "" {
+	if b.channel == "" {
 		return sticker.Sticker{}, errors.New("STICKER_LIBRARY_CHANNEL is not set")
 	}
-	img, err := b.store.Image(ctx, id)
+	img, err := b.images.Image(ctx, id)
 	if err != nil {
 		return sticker.Sticker{}, err
 	}
-	st, err := b.store.Get(ctx, id)
+	st, err := b.library.Get(ctx, id)
 	if err != nil {
 		return sticker.Sticker{}, err
 	}
@@ -189,7 +116,7 @@ func (b *Bot) hostImage(ctx context.Context, id int64) (sticker.Sticker, error) 
 		FileSize: len(img.Data),
 		Reader:   bytes.NewReader(img.Data),
 		Title:    clip(st.Name, 250),
-		Channel:  b.library,
+		Channel:  b.channel,
 		InitialComment: fmt.Sprintf("Image of the sticker “%s”. I show it from here: please keep this file.",
 			escape(clip(st.Name, 100))),
 	})
@@ -199,11 +126,11 @@ func (b *Bot) hostImage(ctx context.Context, id int64) (sticker.Sticker, error) 
 	if err := b.waitProcessed(ctx, f.ID); err != nil {
 		return sticker.Sticker{}, err
 	}
-	hosted, err := b.store.SetSlackFile(ctx, id, f.ID, img.SHA256())
+	hosted, err := b.images.SetSlackFile(ctx, id, f.ID, img.SHA256())
 	if err != nil {
 		return sticker.Sticker{}, err
 	}
-	b.log.Info("sticker image uploaded to Slack", "sticker_id", id, "file_id", f.ID, "channel", b.library)
+	b.log.Info("sticker image uploaded to Slack", "sticker_id", id, "file_id", f.ID, "channel", b.channel)
 	return hosted, nil
 }
 
@@ -256,7 +183,7 @@ const syncPace = 700 * time.Millisecond
 // STICKER_LIBRARY_CHANNEL it only warns about images nobody can see.
 func (b *Bot) SyncImages(ctx context.Context) {
 	// One replica at a time, or each would upload its own copies.
-	ran, err := b.store.Exclusive(ctx, "sync-images", func(ctx context.Context) error {
+	ran, err := b.images.Exclusive(ctx, "sync-images", func(ctx context.Context) error {
 		b.syncImages(ctx)
 		return nil
 	})
@@ -273,7 +200,7 @@ func (b *Bot) syncImages(ctx context.Context) {
 	var after int64
 	checked, uploaded, failed, hidden := 0, 0, 0, 0
 	for ctx.Err() == nil {
-		page, err := b.store.StoredImages(ctx, after, batch)
+		page, err := b.images.StoredImages(ctx, after, batch)
 		if err != nil {
 			b.log.Warn("cannot list stored sticker images", "err", err)
 			return
@@ -281,14 +208,14 @@ func (b *Bot) syncImages(ctx context.Context) {
 		for _, si := range page {
 			after = si.ID
 			checked++
-			if b.library == "" {
+			if b.channel == "" {
 				if si.SlackFileID == "" {
 					hidden++
 				}
 				continue
 			}
 			jctx, cancel := context.WithTimeout(ctx, b.timeout)
-			st, err := b.store.Get(jctx, si.ID)
+			st, err := b.library.Get(jctx, si.ID)
 			var fixed sticker.Sticker
 			if err == nil {
 				fixed, err = b.repairImage(jctx, st)

@@ -1,4 +1,4 @@
-package fakeslack_test
+package slacksim_test
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 func TestUploadV2AndDownload(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 
@@ -22,7 +22,7 @@ func TestUploadV2AndDownload(t *testing.T) {
 	if err != nil || !strings.HasPrefix(sum.ID, "F") || sum.Title != "Cat" {
 		t.Fatalf("upload: %+v %v", sum, err)
 	}
-	up := fs.Calls(fakeslack.MethodFileUpload)
+	up := fs.Calls(slacksim.MethodFileUpload)
 	if len(up) != 1 || up[0].Status != 200 || !strings.HasPrefix(up[0].Params["url"], fs.URL()+"/upload/") {
 		t.Errorf("upload calls = %+v", up)
 	}
@@ -48,7 +48,7 @@ func TestUploadV2AndDownload(t *testing.T) {
 		t.Errorf("download with another token: %v", err)
 	}
 	// So is the bot for a file private to a user.
-	theirs := fs.AddFile(fakeslack.FileSpec{Name: "secret.gif", Data: []byte("GIF89a"), User: "U2"})
+	theirs := fs.AddFile(slacksim.FileSpec{Name: "secret.gif", Data: []byte("GIF89a"), User: "U2"})
 	if err := api.GetFileContext(ctx, theirs.URLPrivate, &buf); err == nil || !strings.Contains(err.Error(), "sign-in") {
 		t.Errorf("download of a user's private file: %v", err)
 	}
@@ -78,22 +78,22 @@ func TestUploadV2AndDownload(t *testing.T) {
 }
 
 func TestUploadLengthAndFailures(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 	if _, err := api.UploadFileContext(ctx, slack.UploadFileParameters{Filename: "a.txt", FileSize: 10, Content: "abc"}); err != nil {
 		t.Fatal(err)
 	}
-	if v := fs.Violations(); len(v) != 1 || v[0].Kind != fakeslack.ViolationUploadLength {
+	if v := fs.Violations(); len(v) != 1 || v[0].Kind != slacksim.ViolationUploadLength {
 		t.Errorf("violations = %v", v)
 	}
-	fs.FailNext(fakeslack.MethodFileUpload, 1, fakeslack.Failure{Status: 500})
+	fs.FailNext(slacksim.MethodFileUpload, 1, slacksim.Failure{Status: 500})
 	_, err := api.UploadFileContext(ctx, slack.UploadFileParameters{Filename: "a.txt", FileSize: 3, Content: "abc"})
 	var sc slack.StatusCodeError
 	if !errors.As(err, &sc) || sc.Code != 500 || !strings.HasPrefix(err.Error(), "UploadToURL:") {
 		t.Errorf("upload failure: %v", err)
 	}
-	fs.FailNext("files.getUploadURLExternal", 1, fakeslack.Failure{Error: "file_uploads_disabled"})
+	fs.FailNext("files.getUploadURLExternal", 1, slacksim.Failure{Error: "file_uploads_disabled"})
 	if _, err := api.UploadFileContext(ctx, slack.UploadFileParameters{Filename: "a.txt", FileSize: 3, Content: "abc"}); err == nil || !strings.Contains(err.Error(), "file_uploads_disabled") {
 		t.Errorf("getUploadURLExternal failure: %v", err)
 	}

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"encoding/json"
@@ -112,6 +112,18 @@ func (c *blockCheck) text(ptr string, v any, maxChars int, plainOnly, required b
 	}
 }
 
+// elements returns a block's elements, checking there are 1 to max.
+func (c *blockCheck) elements(ptr string, b map[string]any, max int) []any {
+	els, _ := b["elements"].([]any)
+	if len(els) == 0 {
+		c.add(ptr+"/elements", "must provide at least 1 item")
+	}
+	if len(els) > max {
+		c.add(ptr+"/elements", "no more than %d items allowed", max)
+	}
+	return els
+}
+
 func (c *blockCheck) block(ptr string, b map[string]any) {
 	if id, ok := b["block_id"]; ok {
 		s, isStr := str(id)
@@ -145,13 +157,7 @@ func (c *blockCheck) block(ptr string, b map[string]any) {
 			c.element(ptr+"/accessory", acc)
 		}
 	case "context":
-		els, _ := b["elements"].([]any)
-		if len(els) == 0 {
-			c.add(ptr+"/elements", "must provide at least 1 item")
-		}
-		if len(els) > 10 {
-			c.add(ptr+"/elements", "no more than 10 items allowed")
-		}
+		els := c.elements(ptr, b, 10)
 		for i, x := range els {
 			p := fmt.Sprintf("%s/elements/%d", ptr, i)
 			e, _ := x.(map[string]any)
@@ -165,13 +171,7 @@ func (c *blockCheck) block(ptr string, b map[string]any) {
 		c.image(ptr, b)
 		c.text(ptr+"/title", b["title"], 2000, true, false)
 	case "actions":
-		els, _ := b["elements"].([]any)
-		if len(els) == 0 {
-			c.add(ptr+"/elements", "must provide at least 1 item")
-		}
-		if len(els) > 25 {
-			c.add(ptr+"/elements", "no more than 25 items allowed")
-		}
+		els := c.elements(ptr, b, 25)
 		seen := map[string]bool{}
 		for i, x := range els {
 			p := fmt.Sprintf("%s/elements/%d", ptr, i)

@@ -1,4 +1,4 @@
-package fakeslack_test
+package slacksim_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 // testCtx returns a context that ends after d or at the end of the test.
@@ -23,7 +23,7 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 }
 
 // newAPI returns a slack-go client talking to fs.
-func newAPI(fs *fakeslack.Server, opts ...slack.Option) *slack.Client {
+func newAPI(fs *slacksim.Server, opts ...slack.Option) *slack.Client {
 	return slack.New(fs.BotToken(), append([]slack.Option{slack.OptionAPIURL(fs.APIURL()), slack.OptionAppLevelToken(fs.AppToken())}, opts...)...)
 }
 
@@ -37,7 +37,7 @@ type bot struct {
 	runErr chan error
 }
 
-func startBot(t *testing.T, fs *fakeslack.Server, handle func(*socketmode.Client, socketmode.Event), opts ...socketmode.Option) *bot {
+func startBot(t *testing.T, fs *slacksim.Server, handle func(*socketmode.Client, socketmode.Event), opts ...socketmode.Option) *bot {
 	t.Helper()
 	api := newAPI(fs)
 	b := &bot{api: api, client: socketmode.New(api, opts...), runErr: make(chan error, 1)}
@@ -110,7 +110,7 @@ type rawClient struct {
 
 // dialRaw opens a Socket Mode connection with apps.connections.open and
 // reads the hello.
-func dialRaw(t *testing.T, fs *fakeslack.Server) *rawClient {
+func dialRaw(t *testing.T, fs *slacksim.Server) *rawClient {
 	t.Helper()
 	_, u, err := newAPI(fs).StartSocketModeContext(context.Background())
 	if err != nil {

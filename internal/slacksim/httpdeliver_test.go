@@ -1,4 +1,4 @@
-package fakeslack_test
+package slacksim_test
 
 import (
 	"context"
@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/httpmode"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 const testSigningSecret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -137,7 +137,7 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 func TestSignature(t *testing.T) {
 	// The example of https://docs.slack.dev/authentication/verifying-requests-from-slack/
 	body := "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
-	got := fakeslack.Signature(testSigningSecret, "1531420618", []byte(body))
+	got := slacksim.Signature(testSigningSecret, "1531420618", []byte(body))
 	if want := "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"; got != want {
 		t.Errorf("Signature = %s, want %s", got, want)
 	}
@@ -150,21 +150,21 @@ func TestHTTPSlashCommand(t *testing.T) {
 		}
 		return answer{}
 	})
-	fs := fakeslack.New(t, fakeslack.WithRequestURL(app.srv.URL+"/", testSigningSecret))
+	fs := slacksim.New(t, slacksim.WithRequestURL(app.srv.URL+"/", testSigningSecret))
 	ctx := testCtx(t, 5*time.Second)
 
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "hello"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "hello"})
 	if d.Err != nil || d.Conn != -1 || d.EnvelopeID == "" || d.ResponseURL == "" || d.TriggerID == "" {
 		t.Fatalf("delivery = %+v", d)
 	}
 	ack := fs.WaitAck(ctx, d.EnvelopeID)
-	if ack.Conn != -1 || ack.DeliveredConn != -1 || ack.Type != fakeslack.TypeSlashCommands || ack.Late || ack.Duplicate || ack.Unknown {
+	if ack.Conn != -1 || ack.DeliveredConn != -1 || ack.Type != slacksim.TypeSlashCommands || ack.Late || ack.Duplicate || ack.Unknown {
 		t.Errorf("ack = %+v", ack)
 	}
 	if !jsonEqual(t, ack.Payload, []byte(`{"response_type":"ephemeral","text":"hi there"}`)) {
 		t.Errorf("ack payload = %s", ack.Payload)
 	}
-	m := fs.WaitMessage(ctx, "C1", func(m fakeslack.Message) bool { return m.Source == "ack" })
+	m := fs.WaitMessage(ctx, "C1", func(m slacksim.Message) bool { return m.Source == "ack" })
 	if m.Text != "hi there" || !m.Ephemeral || m.User != "U1" {
 		t.Errorf("ack message = %+v", m)
 	}
@@ -174,7 +174,7 @@ func TestHTTPSlashCommand(t *testing.T) {
 		t.Fatalf("%d requests", len(reqs))
 	}
 	r := reqs[0]
-	if r.Path != fakeslack.PathCommands || r.ContentType != "application/x-www-form-urlencoded" || r.RetryNum != "" || r.UserAgent == "" {
+	if r.Path != slacksim.PathCommands || r.ContentType != "application/x-www-form-urlencoded" || r.RetryNum != "" || r.UserAgent == "" {
 		t.Errorf("request = %+v", r)
 	}
 	// The form holds exactly the fields of the Socket Mode payload.
@@ -192,7 +192,7 @@ func TestHTTPSlashCommand(t *testing.T) {
 	}
 
 	// An empty 200 is a bare ack.
-	d = fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "quiet"})
+	d = fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "quiet"})
 	if ack := fs.WaitAck(ctx, d.EnvelopeID); ack.Payload != nil {
 		t.Errorf("bare ack payload = %s", ack.Payload)
 	}
@@ -206,7 +206,7 @@ func TestHTTPSlashCommand(t *testing.T) {
 
 func TestHTTPInteractionsAndViewSubmission(t *testing.T) {
 	app := newRequestApp(t, func(n int, r appRequest) answer {
-		if r.Path != fakeslack.PathInteractions {
+		if r.Path != slacksim.PathInteractions {
 			return answer{}
 		}
 		var p struct {
@@ -223,11 +223,11 @@ func TestHTTPInteractionsAndViewSubmission(t *testing.T) {
 		}
 		return answer{}
 	})
-	fs := fakeslack.New(t, fakeslack.WithRequestURL(app.srv.URL, testSigningSecret))
+	fs := slacksim.New(t, slacksim.WithRequestURL(app.srv.URL, testSigningSecret))
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "add"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "add"})
 	fs.WaitAck(ctx, d.EnvelopeID)
 	more := slack.NewActionBlock("more", slack.NewButtonBlockElement("more", "v1", slack.NewTextBlockObject(slack.PlainTextType, "More", false, false)))
 	optional := slack.NewInputBlock("name_block", slack.NewTextBlockObject(slack.PlainTextType, "Name", false, false), nil,
@@ -238,19 +238,19 @@ func TestHTTPInteractionsAndViewSubmission(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	click := fs.BlockAction(ctx, fakeslack.Click{User: "U1", ViewID: view.View.ID, ActionID: "more"})
+	click := fs.BlockAction(ctx, slacksim.Click{User: "U1", ViewID: view.View.ID, ActionID: "more"})
 	if click.Err != nil {
 		t.Fatal(click.Err)
 	}
 	fs.WaitAck(ctx, click.EnvelopeID)
-	sub := fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1"})
+	sub := fs.ViewSubmission(ctx, slacksim.Submission{User: "U1"})
 	if ack := fs.WaitAck(ctx, sub.EnvelopeID); ack.Payload == nil {
 		t.Errorf("errors ack = %+v", ack)
 	}
 	if n := len(fs.OpenViews("U1")); n != 1 {
 		t.Errorf("%d views open after response_action errors, want 1", n)
 	}
-	sub = fs.ViewSubmission(ctx, fakeslack.Submission{User: "U1", Values: map[string]string{"name": "cat"}})
+	sub = fs.ViewSubmission(ctx, slacksim.Submission{User: "U1", Values: map[string]string{"name": "cat"}})
 	fs.WaitAck(ctx, sub.EnvelopeID)
 	if n := len(fs.OpenViews("U1")); n != 0 {
 		t.Errorf("%d views open after an empty ack, want 0", n)
@@ -260,9 +260,9 @@ func TestHTTPInteractionsAndViewSubmission(t *testing.T) {
 	if len(reqs) != 4 {
 		t.Fatalf("%d requests", len(reqs))
 	}
-	for i, want := range map[int]fakeslack.Delivery{1: click, 3: sub} {
+	for i, want := range map[int]slacksim.Delivery{1: click, 3: sub} {
 		r := reqs[i]
-		if r.Path != fakeslack.PathInteractions || r.ContentType != "application/x-www-form-urlencoded" || len(r.Form) != 1 {
+		if r.Path != slacksim.PathInteractions || r.ContentType != "application/x-www-form-urlencoded" || len(r.Form) != 1 {
 			t.Errorf("request %d = %+v", i, r)
 		}
 		if !jsonEqual(t, []byte(r.Form.Get("payload")), want.Payload) {
@@ -286,15 +286,15 @@ func TestHTTPUserErrors(t *testing.T) {
 		}
 		return answer{}
 	})
-	fs := fakeslack.New(t, fakeslack.WithRequestURL(app.srv.URL, testSigningSecret), fakeslack.WithAckTimeout(400*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithRequestURL(app.srv.URL, testSigningSecret), slacksim.WithAckTimeout(400*time.Millisecond))
 	ctx := testCtx(t, 5*time.Second)
-	for text, want := range map[string]string{"fail": fakeslack.UserErrorHTTP, "denied": fakeslack.UserErrorHTTP, "slow": "operation_timeout"} {
-		d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text})
+	for text, want := range map[string]string{"fail": slacksim.UserErrorHTTP, "denied": slacksim.UserErrorHTTP, "slow": "operation_timeout"} {
+		d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: text})
 		if d.Err != nil {
 			t.Fatalf("%s: %v", text, d.Err)
 		}
 		ue := fs.WaitUserError(ctx, d.EnvelopeID)
-		if ue.Error != want || ue.User != "U1" || ue.Channel != "C1" || ue.Type != fakeslack.TypeSlashCommands {
+		if ue.Error != want || ue.User != "U1" || ue.Channel != "C1" || ue.Type != slacksim.TypeSlashCommands {
 			t.Errorf("%s: user error %+v, want %s", text, ue, want)
 		}
 	}
@@ -313,9 +313,9 @@ func TestHTTPUserErrors(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
-	fs2 := fakeslack.New(t, fakeslack.WithRequestURL(dead, testSigningSecret))
-	d := fs2.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
-	if !errors.Is(d.Err, fakeslack.ErrDispatchFailed) {
+	fs2 := slacksim.New(t, slacksim.WithRequestURL(dead, testSigningSecret))
+	d := fs2.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	if !errors.Is(d.Err, slacksim.ErrDispatchFailed) {
 		t.Errorf("err = %v", d.Err)
 	}
 	if ue := fs2.UserErrors(); len(ue) != 1 || ue[0].Error != "dispatch_failed" || ue[0].EnvelopeID != d.EnvelopeID {
@@ -345,17 +345,17 @@ func TestHTTPEventRetries(t *testing.T) {
 		return answer{}
 	})
 	const delay = 20 * time.Millisecond
-	fs := fakeslack.New(t, fakeslack.WithRequestURL(app.srv.URL, testSigningSecret),
-		fakeslack.WithAckTimeout(400*time.Millisecond), fakeslack.WithEventRetryDelays(delay, delay, delay))
+	fs := slacksim.New(t, slacksim.WithRequestURL(app.srv.URL, testSigningSecret),
+		slacksim.WithAckTimeout(400*time.Millisecond), slacksim.WithEventRetryDelays(delay, delay, delay))
 	ctx := testCtx(t, 5*time.Second)
-	mention := func(text string) fakeslack.Delivery {
+	mention := func(text string) slacksim.Delivery {
 		d := fs.Event(ctx, map[string]any{"type": "app_mention", "user": "U1", "text": text, "ts": "1.000001", "channel": "C1"})
 		if d.Err != nil || d.Conn != -1 || d.EventID == "" || d.EnvelopeID == "" {
 			t.Fatalf("delivery = %+v", d)
 		}
 		return d
 	}
-	of := func(d fakeslack.Delivery) []appRequest {
+	of := func(d slacksim.Delivery) []appRequest {
 		var out []appRequest
 		for _, r := range app.requests() {
 			var p struct {
@@ -390,11 +390,11 @@ func TestHTTPEventRetries(t *testing.T) {
 	var got [][2]string
 	for _, r := range reqs {
 		got = append(got, [2]string{r.RetryNum, r.RetryReason})
-		if r.Path != fakeslack.PathEvents || r.ContentType != "application/json" || !jsonEqual(t, r.Body, flaky.Payload) {
+		if r.Path != slacksim.PathEvents || r.ContentType != "application/json" || !jsonEqual(t, r.Body, flaky.Payload) {
 			t.Errorf("request = %+v", r)
 		}
 	}
-	if want := [][2]string{{"", ""}, {"1", fakeslack.RetryHTTPError}, {"2", fakeslack.RetryHTTPTimeout}}; !reflect.DeepEqual(got, want) {
+	if want := [][2]string{{"", ""}, {"1", slacksim.RetryHTTPError}, {"2", slacksim.RetryHTTPTimeout}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("flaky: retry headers %v, want %v", got, want)
 	}
 	if n := len(of(down)); n != 4 {
@@ -411,37 +411,39 @@ func TestHTTPEventRetries(t *testing.T) {
 	}
 
 	// A manual redelivery carries the retry headers and is not retried.
-	re := fs.Redeliver(ctx, fine.EnvelopeID, fakeslack.WithRetry(1, fakeslack.RetryHTTPTimeout))
+	re := fs.Redeliver(ctx, fine.EnvelopeID, slacksim.WithRetry(1, slacksim.RetryHTTPTimeout))
 	if re.Err != nil || re.EventID != fine.EventID || re.EnvelopeID == fine.EnvelopeID || re.RetryAttempt != 1 {
 		t.Fatalf("redelivery = %+v", re)
 	}
 	fs.WaitAck(ctx, re.EnvelopeID)
-	if r := of(fine); len(r) != 2 || r[1].RetryNum != "1" || r[1].RetryReason != fakeslack.RetryHTTPTimeout || !jsonEqual(t, r[1].Body, fine.Payload) {
+	if r := of(fine); len(r) != 2 || r[1].RetryNum != "1" || r[1].RetryReason != slacksim.RetryHTTPTimeout || !jsonEqual(t, r[1].Body, fine.Payload) {
 		t.Errorf("redelivery requests = %+v", r)
 	}
 }
 
-// recorder is an httpmode.Dispatcher that records requests and acks slash
+// recorder is an envelope.Dispatcher that records envelopes and acks slash
 // commands with a message.
 type recorder struct {
 	mu   sync.Mutex
-	reqs []socketmode.Request
+	reqs []envelope.Envelope
 }
 
-func (r *recorder) Envelope(_ context.Context, req *socketmode.Request) any {
+func (r *recorder) Quick(*envelope.Envelope) bool { return true }
+
+func (r *recorder) Dispatch(_ context.Context, env *envelope.Envelope) envelope.Ack {
 	r.mu.Lock()
-	r.reqs = append(r.reqs, *req)
+	r.reqs = append(r.reqs, *env)
 	r.mu.Unlock()
-	if req.Type == "slash_commands" {
+	if env.Kind == envelope.SlashCommand {
 		return map[string]string{"text": "got it"}
 	}
 	return nil
 }
 
-func (r *recorder) requests() []socketmode.Request {
+func (r *recorder) requests() []envelope.Envelope {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]socketmode.Request(nil), r.reqs...)
+	return append([]envelope.Envelope(nil), r.reqs...)
 }
 
 // TestHTTPModeReceiver checks the fake's requests against the bot's own
@@ -456,14 +458,14 @@ func TestHTTPModeReceiver(t *testing.T) {
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	fs := fakeslack.New(t, fakeslack.WithRequestURL(srv.URL, testSigningSecret))
+	fs := slacksim.New(t, slacksim.WithRequestURL(srv.URL, testSigningSecret))
 	ctx := testCtx(t, 5*time.Second)
 
-	cmd := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat & <dog>"})
+	cmd := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat & <dog>"})
 	if ack := fs.WaitAck(ctx, cmd.EnvelopeID); !jsonEqual(t, ack.Payload, []byte(`{"text":"got it"}`)) {
 		t.Errorf("command ack = %+v", ack)
 	}
-	fs.WaitMessage(ctx, "C1", func(m fakeslack.Message) bool { return m.Source == "ack" && m.Text == "got it" })
+	fs.WaitMessage(ctx, "C1", func(m slacksim.Message) bool { return m.Source == "ack" && m.Text == "got it" })
 
 	api := newAPI(fs)
 	btn := slack.NewActionBlock("b", slack.NewButtonBlockElement("send", "v", slack.NewTextBlockObject(slack.PlainTextType, "Send", false, false)))
@@ -471,12 +473,12 @@ func TestHTTPModeReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	click := fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: fakeslack.Message{TS: ts}, ActionID: "send"})
+	click := fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: slacksim.Message{TS: ts}, ActionID: "send"})
 	fs.WaitAck(ctx, click.EnvelopeID)
 
 	ev := fs.Event(ctx, map[string]any{"type": "app_mention", "user": "U1", "text": "<@U0FAKEBOT> hi", "ts": "1.000001", "channel": "C1"})
 	fs.WaitAck(ctx, ev.EnvelopeID)
-	re := fs.Redeliver(ctx, ev.EnvelopeID, fakeslack.WithRetry(1, fakeslack.RetryHTTPTimeout))
+	re := fs.Redeliver(ctx, ev.EnvelopeID, slacksim.WithRetry(1, slacksim.RetryHTTPTimeout))
 	fs.WaitAck(ctx, re.EnvelopeID)
 
 	got := rec.requests()
@@ -484,7 +486,7 @@ func TestHTTPModeReceiver(t *testing.T) {
 		t.Fatalf("%d requests dispatched, want 4", len(got))
 	}
 	for i, want := range []struct {
-		d            fakeslack.Delivery
+		d            slacksim.Delivery
 		typ          string
 		retry        int
 		retryReasons string
@@ -492,19 +494,19 @@ func TestHTTPModeReceiver(t *testing.T) {
 		{cmd, "slash_commands", 0, ""},
 		{click, "interactive", 0, ""},
 		{ev, "events_api", 0, ""},
-		{re, "events_api", 1, fakeslack.RetryHTTPTimeout},
+		{re, "events_api", 1, slacksim.RetryHTTPTimeout},
 	} {
 		r := got[i]
 		payload, _ := json.Marshal(r.Payload)
-		if r.Type != want.typ || r.RetryAttempt != want.retry || r.RetryReason != want.retryReasons || !jsonEqual(t, payload, want.d.Payload) {
+		if string(r.Kind) != want.typ || r.RetryAttempt != want.retry || r.RetryReason != want.retryReasons || !jsonEqual(t, payload, want.d.Payload) {
 			t.Errorf("request %d = %+v (payload %s), want %s %s", i, r, payload, want.typ, want.d.Payload)
 		}
 	}
 
 	// A wrong signing secret is refused (401): the user sees an error.
-	bad := fakeslack.New(t, fakeslack.WithRequestURL(srv.URL, "not-the-secret"))
-	d := bad.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
-	if ue := bad.WaitUserError(ctx, d.EnvelopeID); ue.Error != fakeslack.UserErrorHTTP {
+	bad := slacksim.New(t, slacksim.WithRequestURL(srv.URL, "not-the-secret"))
+	d := bad.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	if ue := bad.WaitUserError(ctx, d.EnvelopeID); ue.Error != slacksim.UserErrorHTTP {
 		t.Errorf("user error = %+v", ue)
 	}
 	if n := len(rec.requests()); n != 4 {

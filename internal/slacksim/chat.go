@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"bytes"
@@ -221,19 +221,34 @@ func (s *Server) chatPostEphemeral(a apiArgs) apiResp {
 	return okResp(map[string]any{"message_ts": m.TS})
 }
 
-func (s *Server) chatUpdate(a apiArgs) apiResp {
+// editableMessageLocked finds the message chat.update or chat.delete (verb
+// "update" or "delete") names by channel and ts, or returns Slack's error
+// for it. s.mu must be held.
+func (s *Server) editableMessageLocked(a apiArgs, verb string) (*Channel, *Message, *apiResp) {
+	fail := func(code string) (*Channel, *Message, *apiResp) {
+		r := errResp(code)
+		return nil, nil, &r
+	}
 	ch, code := s.resolvePostChannelLocked(a.get("channel"))
 	if code != "" {
-		return errResp(code)
+		return fail(code)
 	}
 	m := s.findMessageLocked(ch.ID, a.get("ts"))
-	// Ephemeral messages are not in the channel's history: chat.update cannot
-	// find them.
+	// Ephemeral messages are not in the channel's history: chat.update and
+	// chat.delete cannot find them.
 	if m == nil || m.Deleted || m.Ephemeral {
-		return errResp("message_not_found")
+		return fail("message_not_found")
 	}
 	if m.Source == "command_echo" {
-		return errResp("cant_update_message")
+		return fail("cant_" + verb + "_message")
+	}
+	return ch, m, nil
+}
+
+func (s *Server) chatUpdate(a apiArgs) apiResp {
+	ch, m, bad := s.editableMessageLocked(a, "update")
+	if bad != nil {
+		return *bad
 	}
 	blocks, att, bad := s.messageContentLocked(a, true)
 	if bad != nil {
@@ -252,16 +267,9 @@ func (s *Server) chatUpdate(a apiArgs) apiResp {
 }
 
 func (s *Server) chatDelete(a apiArgs) apiResp {
-	ch, code := s.resolvePostChannelLocked(a.get("channel"))
-	if code != "" {
-		return errResp(code)
-	}
-	m := s.findMessageLocked(ch.ID, a.get("ts"))
-	if m == nil || m.Deleted || m.Ephemeral {
-		return errResp("message_not_found")
-	}
-	if m.Source == "command_echo" {
-		return errResp("cant_delete_message")
+	ch, m, bad := s.editableMessageLocked(a, "delete")
+	if bad != nil {
+		return *bad
 	}
 	m.Deleted = true
 	s.notifyLocked()
@@ -445,6 +453,11 @@ func (s *Server) ResponsePosts() []ResponsePost {
 func (s *Server) applyCommandAckLocked(env *envelope, a Ack) {
 	if a.Payload == nil {
 		return
+	}
+	if !json.Valid(a.Payload) {
+		// Slack shows a plain-text HTTP response body as the message text
+		// (a Socket Mode ack's payload is always JSON).
+		a.Payload = mustJSON(map[string]string{"text": string(a.Payload)})
 	}
 	var rb responseBody
 	if err := json.Unmarshal(a.Payload, &rb); err != nil {

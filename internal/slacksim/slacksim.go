@@ -1,7 +1,9 @@
-// Package fakeslack is a loopback fake of the parts of Slack that a Socket Mode
-// bot talks to: apps.connections.open and the Socket Mode WebSocket, the Web API
-// methods used for messages, modals and files, response_url webhooks and
-// url_private downloads. It is meant for tests only.
+// Package slacksim is a Slack simulator: a loopback stand-in for the parts
+// of Slack that a bot talks to: apps.connections.open and the Socket Mode
+// WebSocket (or signed HTTP deliveries to Request URLs), the Web API methods
+// used for messages, modals and files, response_url webhooks and url_private
+// downloads. The tests run the real bot against it; it is to become a
+// product component too, behind a browser playground.
 //
 // The fake copies Slack's wire formats and error codes (as documented, or as
 // observed through slack-go v0.35.0) so that a bot built on slack-go can be run
@@ -16,16 +18,16 @@
 //
 // Example:
 //
-//	fs := fakeslack.New(t)
+//	fs := slacksim.New(t)
 //	// start the bot with SLACK_API_URL=fs.APIURL(), SLACK_BOT_TOKEN=fs.BotToken(),
 //	// SLACK_APP_TOKEN=fs.AppToken()
 //	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 //	defer cancel()
 //	fs.WaitConnections(ctx, 1)
-//	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat"})
+//	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat"})
 //	ack := fs.WaitAck(ctx, d.EnvelopeID)
 //	post := fs.WaitResponse(ctx, d.ResponseURL)
-//	click := fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: post.Message, ActionID: "send"})
+//	click := fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: post.Message, ActionID: "send"})
 //	fs.WaitAck(ctx, click.EnvelopeID)
 //	if v := fs.Violations(); len(v) > 0 {
 //		t.Errorf("protocol violations: %v", v)
@@ -34,7 +36,7 @@
 //
 // All methods are safe for concurrent use. The Wait* methods call t.Fatalf when
 // their context ends first, so they must be called from the test goroutine.
-package fakeslack
+package slacksim
 
 import (
 	"context"
@@ -295,7 +297,7 @@ func (s *Server) notifyLocked() {
 // logf logs with t.Logf when debugging is on.
 func (s *Server) logf(format string, args ...any) {
 	if s.cfg.debug {
-		s.t.Logf("fakeslack: "+format, args...)
+		s.t.Logf("slacksim: "+format, args...)
 	}
 }
 

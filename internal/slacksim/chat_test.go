@@ -1,4 +1,4 @@
-package fakeslack_test
+package slacksim_test
 
 import (
 	"bytes"
@@ -13,18 +13,18 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 func TestAuthTest(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	// slack-go sends auth.test as a form with token=.
 	r, err := newAPI(fs).AuthTestContext(ctx)
-	if err != nil || r.UserID != fakeslack.BotUserID || r.BotID != fakeslack.BotID || r.TeamID != fakeslack.TeamID {
+	if err != nil || r.UserID != slacksim.BotUserID || r.BotID != slacksim.BotID || r.TeamID != slacksim.TeamID {
 		t.Fatalf("auth.test = %+v, %v", r, err)
 	}
-	if c := fs.Calls("auth.test"); len(c) != 1 || c[0].Token != fakeslack.TokenBot {
+	if c := fs.Calls("auth.test"); len(c) != 1 || c[0].Token != slacksim.TokenBot {
 		t.Errorf("calls = %+v", c)
 	}
 	for token, want := range map[string]string{"": "not_authed", "xoxb-nope": "invalid_auth"} {
@@ -54,7 +54,7 @@ func TestAuthTest(t *testing.T) {
 }
 
 func TestPostMessage(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 	blocks := []slack.Block{
@@ -62,11 +62,11 @@ func TestPostMessage(t *testing.T) {
 		slack.NewActionBlock("acts", slack.NewButtonBlockElement("send", "v1", slack.NewTextBlockObject(slack.PlainTextType, "Send", false, false))),
 	}
 	ch, ts, msg, err := api.PostMessageWithResponseContext(ctx, "C1", slack.MsgOptionText("hello", false), slack.MsgOptionBlocks(blocks...))
-	if err != nil || ch != "C1" || ts == "" || msg.Timestamp != ts || msg.BotID != fakeslack.BotID || len(msg.Blocks.BlockSet) != 2 {
+	if err != nil || ch != "C1" || ts == "" || msg.Timestamp != ts || msg.BotID != slacksim.BotID || len(msg.Blocks.BlockSet) != 2 {
 		t.Fatalf("postMessage = %s %s %+v %v", ch, ts, msg, err)
 	}
 	call := fs.WaitCall(ctx, "chat.postMessage", nil)
-	if call.Token != fakeslack.TokenBot || call.Params["channel"] != "C1" || !json.Valid(call.Blocks()) {
+	if call.Token != slacksim.TokenBot || call.Params["channel"] != "C1" || !json.Valid(call.Blocks()) {
 		t.Errorf("call = %+v", call)
 	}
 	m := fs.Messages("C1")
@@ -118,7 +118,7 @@ func TestPostMessage(t *testing.T) {
 }
 
 func TestPostEphemeral(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 	ts, err := api.PostEphemeralContext(ctx, "C1", "U2", slack.MsgOptionText("psst", false))
@@ -138,11 +138,11 @@ func TestPostEphemeral(t *testing.T) {
 }
 
 func TestBlockKitValidation(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
-	private := fs.AddFile(fakeslack.FileSpec{Name: "cat.png", Data: pngBytes})
-	shared := fs.AddFile(fakeslack.FileSpec{Name: "dog.png", Data: pngBytes, Channels: []string{"C1"}})
+	private := fs.AddFile(slacksim.FileSpec{Name: "cat.png", Data: pngBytes})
+	shared := fs.AddFile(slacksim.FileSpec{Name: "dog.png", Data: pngBytes, Channels: []string{"C1"}})
 	button := func(text, value, actionID string) string {
 		return fmt.Sprintf(`{"type":"button","text":{"type":"plain_text","text":%q},"value":%q,"action_id":%q}`, text, value, actionID)
 	}
@@ -203,7 +203,7 @@ func TestBlockKitValidation(t *testing.T) {
 }
 
 func TestProcessingFileIsNotUsable(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithFileProcessing(200*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithFileProcessing(200*time.Millisecond))
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 	sum, err := api.UploadFileContext(ctx, slack.UploadFileParameters{Filename: "cat.png", FileSize: len(pngBytes), Reader: bytes.NewReader(pngBytes), Channel: "C1"})
@@ -230,45 +230,45 @@ func TestHasUnescapedSpecial(t *testing.T) {
 		"<!channelx>":               false,
 		"plain <@U123> and <#C1|x>": false,
 	} {
-		if got := fakeslack.HasUnescapedSpecial(text); got != want {
+		if got := slacksim.HasUnescapedSpecial(text); got != want {
 			t.Errorf("HasUnescapedSpecial(%q) = %v", text, got)
 		}
 	}
-	m := fakeslack.Message{Text: "top", Blocks: json.RawMessage(`[{"type":"section","text":{"type":"mrkdwn","text":"<!here>"}},{"type":"context","elements":[{"type":"mrkdwn","text":"b"},{"type":"plain_text","text":"<!channel>"}]}]`)}
+	m := slacksim.Message{Text: "top", Blocks: json.RawMessage(`[{"type":"section","text":{"type":"mrkdwn","text":"<!here>"}},{"type":"context","elements":[{"type":"mrkdwn","text":"b"},{"type":"plain_text","text":"<!channel>"}]}]`)}
 	if got := m.MrkdwnTexts(); len(got) != 3 || got[1] != "<!here>" {
 		t.Errorf("MrkdwnTexts = %q", got)
 	}
 }
 
 func TestWebAPIFailureInjection(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 	post := func() error {
 		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false))
 		return err
 	}
-	fs.FailNext("chat.postMessage", 1, fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: 3 * time.Second})
+	fs.FailNext("chat.postMessage", 1, slacksim.Failure{Status: http.StatusTooManyRequests, RetryAfter: 3 * time.Second})
 	var rl *slack.RateLimitedError
 	if err := post(); !errors.As(err, &rl) || rl.RetryAfter != 3*time.Second {
 		t.Errorf("429 with Retry-After: %v", err)
 	}
-	fs.FailNext("chat.postMessage", 1, fakeslack.Failure{Status: http.StatusTooManyRequests})
+	fs.FailNext("chat.postMessage", 1, slacksim.Failure{Status: http.StatusTooManyRequests})
 	var sc slack.StatusCodeError
 	if err := post(); !errors.As(err, &sc) || sc.Code != 429 {
 		t.Errorf("429 without Retry-After: %v", err)
 	}
-	fs.FailNext("chat.postMessage", 2, fakeslack.Failure{Status: http.StatusInternalServerError})
+	fs.FailNext("chat.postMessage", 2, slacksim.Failure{Status: http.StatusInternalServerError})
 	for range 2 {
 		if err := post(); !errors.As(err, &sc) || sc.Code != 500 {
 			t.Errorf("500: %v", err)
 		}
 	}
-	fs.FailNext("chat.postMessage", 1, fakeslack.Failure{Error: "fatal_error"})
+	fs.FailNext("chat.postMessage", 1, slacksim.Failure{Error: "fatal_error"})
 	if err := post(); err == nil || err.Error() != "fatal_error" {
 		t.Errorf("error: %v", err)
 	}
-	fs.FailNext("chat.postMessage", 1, fakeslack.Failure{Delay: 50 * time.Millisecond})
+	fs.FailNext("chat.postMessage", 1, slacksim.Failure{Delay: 50 * time.Millisecond})
 	start := time.Now()
 	if err := post(); err != nil || time.Since(start) < 50*time.Millisecond {
 		t.Errorf("delay: %v after %v", err, time.Since(start))
@@ -277,7 +277,7 @@ func TestWebAPIFailureInjection(t *testing.T) {
 		t.Errorf("after failures: %v", err)
 	}
 	// slack-go's OptionRetry waits out Retry-After (min 1s) and succeeds.
-	fs.FailNext("chat.postMessage", 1, fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: time.Millisecond})
+	fs.FailNext("chat.postMessage", 1, slacksim.Failure{Status: http.StatusTooManyRequests, RetryAfter: time.Millisecond})
 	retrying := newAPI(fs, slack.OptionRetry(1))
 	if _, _, err := retrying.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); err != nil {
 		t.Errorf("with OptionRetry: %v", err)
@@ -289,12 +289,12 @@ func TestWebAPIFailureInjection(t *testing.T) {
 }
 
 func TestResponseURL(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 
-	cmd := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C2", Command: "/sticker", Text: "cat"})
+	cmd := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C2", Command: "/sticker", Text: "cat"})
 	c.next()
 	c.ack(cmd.EnvelopeID)
 	preview := []slack.Block{
@@ -312,7 +312,7 @@ func TestResponseURL(t *testing.T) {
 	}
 
 	// Clicking "send" in the preview gives a response_url whose original is the preview.
-	click := fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: post.Message, ActionID: "send"})
+	click := fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: post.Message, ActionID: "send"})
 	if click.Err != nil {
 		t.Fatal(click.Err)
 	}
@@ -326,7 +326,7 @@ func TestResponseURL(t *testing.T) {
 		t.Errorf("callback = %+v", cb)
 	}
 	c.ack(click.EnvelopeID)
-	click2 := fs.BlockAction(ctx, fakeslack.Click{User: "U1", Message: post.Message, ActionID: "cancel"})
+	click2 := fs.BlockAction(ctx, slacksim.Click{User: "U1", Message: post.Message, ActionID: "cancel"})
 	if click2.Err != nil {
 		t.Fatal(click2.Err)
 	}
@@ -342,7 +342,7 @@ func TestResponseURL(t *testing.T) {
 	if _, _, err := api.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(click.ResponseURL, slack.ResponseTypeInChannel), slack.MsgOptionText("a sticker", false)); err != nil {
 		t.Fatalf("in_channel: %v", err)
 	}
-	if m := fs.WaitMessage(ctx, "C2", func(m fakeslack.Message) bool { return !m.Ephemeral }); m.Text != "a sticker" || m.Source != fakeslack.MethodResponseURL {
+	if m := fs.WaitMessage(ctx, "C2", func(m slacksim.Message) bool { return !m.Ephemeral }); m.Text != "a sticker" || m.Source != slacksim.MethodResponseURL {
 		t.Errorf("in_channel message = %+v", m)
 	}
 
@@ -366,7 +366,7 @@ func TestResponseURL(t *testing.T) {
 		}
 	}
 	// Another user cannot click someone else's ephemeral message.
-	if d := fs.BlockAction(ctx, fakeslack.Click{User: "U2", Message: post.Message, ActionID: "send"}); d.Err == nil {
+	if d := fs.BlockAction(ctx, slacksim.Click{User: "U2", Message: post.Message, ActionID: "send"}); d.Err == nil {
 		t.Error("click on a deleted message accepted")
 	}
 
@@ -386,7 +386,7 @@ func TestResponseURL(t *testing.T) {
 	}
 
 	// Failure injection on response_url.
-	fs.FailNext(fakeslack.MethodResponseURL, 1, fakeslack.Failure{Status: 500})
+	fs.FailNext(slacksim.MethodResponseURL, 1, slacksim.Failure{Status: 500})
 	if err := slack.PostWebhookContext(ctx, click.ResponseURL, &slack.WebhookMessage{Text: "x"}); !errors.As(err, &sc) || sc.Code != 500 {
 		t.Errorf("injected 500: %v", err)
 	}
@@ -399,13 +399,13 @@ func TestResponseURL(t *testing.T) {
 }
 
 func TestSlashCommandAckInChannel(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat"})
 	c.next()
 	c.send(map[string]any{"envelope_id": d.EnvelopeID, "payload": map[string]any{"response_type": "in_channel", "text": "here"}})
-	m := fs.WaitMessage(ctx, "C1", func(m fakeslack.Message) bool { return m.Source == "ack" })
+	m := fs.WaitMessage(ctx, "C1", func(m slacksim.Message) bool { return m.Source == "ack" })
 	if m.Ephemeral || m.Text != "here" {
 		t.Errorf("ack message = %+v", m)
 	}
@@ -413,11 +413,11 @@ func TestSlashCommandAckInChannel(t *testing.T) {
 		t.Errorf("messages = %+v", all)
 	}
 	// Invalid blocks in an ack are a violation.
-	d2 := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	d2 := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
 	c.next()
 	c.send(map[string]any{"envelope_id": d2.EnvelopeID, "payload": map[string]any{"blocks": []any{map[string]any{"type": "image", "image_url": "https://x/y.png"}}}})
 	fs.WaitUntil(ctx, "violation", func() bool { return len(fs.Violations()) == 1 })
-	if v := fs.Violations()[0]; v.Kind != fakeslack.ViolationBadAckPayload || v.EnvelopeID != d2.EnvelopeID {
+	if v := fs.Violations()[0]; v.Kind != slacksim.ViolationBadAckPayload || v.EnvelopeID != d2.EnvelopeID {
 		t.Errorf("violation = %v", v)
 	}
 }
@@ -426,7 +426,7 @@ func TestSlashCommandAckInChannel(t *testing.T) {
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 
 func TestBlockActionOnChannelMessage(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
@@ -439,7 +439,7 @@ func TestBlockActionOnChannelMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg, _ := fs.LookupMessage(ts)
-	for _, click := range []fakeslack.Click{
+	for _, click := range []slacksim.Click{
 		{User: "U2", Message: msg, ActionID: "go"},
 		{User: "U2", Message: msg, ActionID: "pick", Value: "b"},
 	} {
@@ -464,7 +464,7 @@ func TestBlockActionOnChannelMessage(t *testing.T) {
 			t.Errorf("selected = %+v", act.SelectedOption)
 		}
 	}
-	if d := fs.BlockAction(ctx, fakeslack.Click{User: "U2", Message: msg, ActionID: "nope"}); d.Err == nil {
+	if d := fs.BlockAction(ctx, slacksim.Click{User: "U2", Message: msg, ActionID: "nope"}); d.Err == nil {
 		t.Error("click on a missing element accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 // HTTP delivery: with WithRequestURL every envelope goes to the bot as the
 // signed HTTP POST Slack sends to an app's Request URLs, instead of as a
@@ -191,7 +191,7 @@ func (s *Server) post(ctx context.Context, path, contentType string, body []byte
 	if s.closed {
 		s.mu.Unlock()
 		cancel()
-		return errors.New("fakeslack: server closed")
+		return errors.New("slacksim: server closed")
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -255,11 +255,9 @@ func requestBody(env *envelope) (path, contentType string, body []byte) {
 
 // dispatchHTTP is dispatch in HTTP mode.
 func (s *Server) dispatchHTTP(ctx context.Context, env *envelope) Delivery {
-	d := Delivery{EnvelopeID: env.id, Type: env.typ, Conn: -1, ResponseURL: env.responseURL, TriggerID: env.triggerID, Payload: env.payload}
+	d := env.delivery()
 	s.mu.Lock()
-	env.conn, env.sentAt = -1, time.Now()
-	s.envelopes[env.id] = env
-	s.notifyLocked()
+	s.trackLocked(env, -1)
 	s.mu.Unlock()
 	path, ctype, body := requestBody(env)
 	if err := s.post(ctx, path, ctype, body, 0, "", func(r httpResult) { s.finishHTTP(env, r) }); err != nil {
@@ -275,7 +273,6 @@ func (s *Server) finishHTTP(env *envelope, r httpResult) {
 	if s.closed {
 		return
 	}
-	defer s.notifyLocked()
 	if r.ok() {
 		s.recordHTTPAckLocked(env, r)
 		return
@@ -287,61 +284,25 @@ func (s *Server) finishHTTP(env *envelope, r httpResult) {
 	case r.err == nil:
 		code = UserErrorHTTP
 	}
-	s.userErrors = append(s.userErrors, UserError{Error: code, Type: env.typ, EnvelopeID: env.id, User: env.user, Channel: env.channel, At: r.at})
+	s.userErrorLocked(env, code, r.at)
 }
 
-// recordHTTPAckLocked records a 2xx answer as the ack of env and applies it
-// as handleAck does. s.mu must be held.
+// recordHTTPAckLocked records a 2xx answer as the ack of env. s.mu must
+// be held.
 func (s *Server) recordHTTPAckLocked(env *envelope, r httpResult) {
-	a := Ack{
-		EnvelopeID: env.id, Type: env.typ, Conn: -1, DeliveredConn: -1,
-		Payload: normalizePayload(r.body), Raw: append(json.RawMessage(nil), r.body...),
-		At: r.at, Latency: r.at.Sub(env.sentAt),
-	}
-	if env.acked {
-		a.Duplicate = true
-		s.acks = append(s.acks, a)
-		s.violationLocked(ViolationDuplicateAck, a.EnvelopeID, -1, "envelope already acked")
-		return
-	}
-	env.acked = true
-	s.acks = append(s.acks, a)
-	if env.event != nil {
-		env.event.acked = true
-	}
-	switch env.typ {
-	case TypeSlashCommands:
-		if a.Payload != nil && !json.Valid(a.Payload) {
-			// Slack shows a plain-text response body as the message text.
-			a.Payload = mustJSON(map[string]string{"text": string(a.Payload)})
-		}
-		s.applyCommandAckLocked(env, a)
-	case TypeInteractive:
-		if env.interaction == "view_submission" {
-			s.applyViewSubmissionAckLocked(env, a)
-		}
-	}
+	s.recordAckLocked(env, Ack{
+		EnvelopeID: env.id, Conn: -1, Payload: normalizePayload(r.body),
+		Raw: append(json.RawMessage(nil), r.body...), At: r.at,
+	})
 }
 
-// sendEventHTTP is sendEvent in HTTP mode: it posts ev as attempt and, when
-// the bot does not answer 2xx, schedules the next retry.
-func (s *Server) sendEventHTTP(ctx context.Context, ev *eventState, attempt int, reason string) Delivery {
-	d := Delivery{Type: TypeEventsAPI, Conn: -1, EventID: ev.id, RetryAttempt: attempt, Payload: ev.payload}
-	s.mu.Lock()
-	if ev.acked || s.closed || attempt > len(s.cfg.eventRetryDelays) {
-		s.mu.Unlock()
-		return d
-	}
-	env := &envelope{id: newUUID(), typ: TypeEventsAPI, payload: ev.payload, event: ev, conn: -1, sentAt: time.Now()}
-	s.envelopes[env.id] = env
-	ev.envelopes = append(ev.envelopes, env.id)
-	s.notifyLocked()
-	s.mu.Unlock()
-	d.EnvelopeID = env.id
-	d.Err = s.post(ctx, PathEvents, "application/json", ev.payload, attempt, reason, func(r httpResult) {
+// postEvent is sendEvent's delivery in HTTP mode: it posts env, the
+// tracked envelope of an event, as attempt and, when the bot does not
+// answer 2xx, schedules the next retry.
+func (s *Server) postEvent(ctx context.Context, env *envelope, attempt int, reason string) error {
+	return s.post(ctx, PathEvents, "application/json", env.payload, attempt, reason, func(r httpResult) {
 		s.finishEventHTTP(env, attempt, true, r)
 	})
-	return d
 }
 
 // finishEventHTTP records the outcome of an event delivery and, if retry is
@@ -354,7 +315,6 @@ func (s *Server) finishEventHTTP(env *envelope, attempt int, retry bool, r httpR
 	}
 	if r.ok() {
 		s.recordHTTPAckLocked(env, r)
-		s.notifyLocked()
 		s.mu.Unlock()
 		return
 	}
@@ -383,39 +343,28 @@ func (s *Server) finishEventHTTP(env *envelope, attempt int, retry bool, r httpR
 // redeliverHTTP is Redeliver in HTTP mode.
 func (s *Server) redeliverHTTP(ctx context.Context, envelopeID string, o deliverOpts) Delivery {
 	s.mu.Lock()
-	old := s.envelopes[envelopeID]
-	if old == nil {
+	env, err := s.redeliveryLocked(envelopeID, o)
+	if err != nil {
 		s.mu.Unlock()
-		s.t.Errorf("fakeslack: Redeliver: unknown envelope %q", envelopeID)
-		return Delivery{EnvelopeID: envelopeID, Conn: -1, Err: fmt.Errorf("unknown envelope %q", envelopeID)}
+		return Delivery{EnvelopeID: envelopeID, Conn: -1, Err: err}
 	}
-	env := *old
-	env.acked = false
-	if !o.sameID {
-		env.id = newUUID()
-	}
-	env.conn, env.sentAt = -1, time.Now()
-	s.envelopes[env.id] = &env
-	if env.event != nil {
-		env.event.envelopes = append(env.event.envelopes, env.id)
-	}
-	s.notifyLocked()
+	s.trackLocked(env, -1)
 	s.mu.Unlock()
 	retry, reason := 0, ""
 	if o.retrySet && env.event != nil {
 		retry, reason = o.retry, o.retryReason
 	}
-	d := Delivery{EnvelopeID: env.id, Type: env.typ, Conn: -1, ResponseURL: env.responseURL, TriggerID: env.triggerID, RetryAttempt: retry, Payload: env.payload}
-	path, ctype, body := requestBody(&env)
-	err := s.post(ctx, path, ctype, body, retry, reason, func(r httpResult) {
+	d := env.delivery()
+	d.RetryAttempt = retry
+	path, ctype, body := requestBody(env)
+	err = s.post(ctx, path, ctype, body, retry, reason, func(r httpResult) {
 		if env.event != nil {
-			s.finishEventHTTP(&env, retry, false, r)
+			s.finishEventHTTP(env, retry, false, r)
 		} else {
-			s.finishHTTP(&env, r)
+			s.finishHTTP(env, r)
 		}
 	})
 	if env.event != nil {
-		d.EventID = env.event.id
 		d.Err = err
 	} else if err != nil {
 		d.Err = fmt.Errorf("%w: %v", ErrDispatchFailed, err)

@@ -1,4 +1,4 @@
-package fakeslack_test
+package slacksim_test
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/stickerbot/stickerbot/internal/fakeslack"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 func TestSlackGoReceivesSlashCommandAndAcks(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	got := make(chan slack.SlashCommand, 1)
 	b := startBot(t, fs, func(c *socketmode.Client, evt socketmode.Event) {
@@ -33,20 +33,20 @@ func TestSlackGoReceivesSlashCommandAndAcks(t *testing.T) {
 	fs.WaitConnections(ctx, 1)
 	fs.WaitUntil(ctx, "hello event", func() bool { return b.saw(socketmode.EventTypeHello) })
 
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat & dog"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "cat & dog"})
 	if d.Err != nil || d.Conn != 0 {
 		t.Fatalf("delivery = %+v", d)
 	}
 	ack := fs.WaitAck(ctx, d.EnvelopeID)
 	cmd := <-got
 	if cmd.Command != "/sticker" || cmd.Text != "cat & dog" || cmd.UserID != "U1" || cmd.ChannelID != "C1" ||
-		cmd.ResponseURL != d.ResponseURL || cmd.TriggerID != d.TriggerID || cmd.APIAppID != fakeslack.AppID || cmd.IsEnterpriseInstall {
+		cmd.ResponseURL != d.ResponseURL || cmd.TriggerID != d.TriggerID || cmd.APIAppID != slacksim.AppID || cmd.IsEnterpriseInstall {
 		t.Errorf("slack-go parsed %+v", cmd)
 	}
 	if !strings.HasPrefix(d.ResponseURL, fs.URL()+"/hooks/commands/") {
 		t.Errorf("response_url = %s", d.ResponseURL)
 	}
-	if ack.Late || ack.Unknown || ack.Duplicate || ack.Type != fakeslack.TypeSlashCommands || ack.Conn != 0 {
+	if ack.Late || ack.Unknown || ack.Duplicate || ack.Type != slacksim.TypeSlashCommands || ack.Conn != 0 {
 		t.Errorf("ack = %+v", ack)
 	}
 	if string(ack.Payload) != `{"text":"searching cat \u0026 dog"}` {
@@ -62,10 +62,10 @@ func TestSlackGoReceivesSlashCommandAndAcks(t *testing.T) {
 }
 
 func TestSlashCommandPayloadIsStrings(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "x"})
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker", Text: "x"})
 	f := c.next()
 	if f.Type != "slash_commands" || f.EnvelopeID != d.EnvelopeID || f.AcceptsResponsePayload == nil || !*f.AcceptsResponsePayload || f.RetryAttempt != nil {
 		t.Fatalf("frame = %+v", f)
@@ -85,7 +85,7 @@ func TestSlashCommandPayloadIsStrings(t *testing.T) {
 }
 
 func TestAppsConnectionsOpenTokens(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	for _, tc := range []struct {
 		name, appToken, want string
@@ -115,12 +115,12 @@ func TestAppsConnectionsOpenTokens(t *testing.T) {
 }
 
 func TestTicketsAreSingleUse(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	_, u, err := newAPI(fs).StartSocketModeContext(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(u, "ws://127.0.0.1:") || !strings.Contains(u, "/link/?ticket=") || !strings.HasSuffix(u, "&app_id="+fakeslack.AppID) {
+	if !strings.HasPrefix(u, "ws://127.0.0.1:") || !strings.Contains(u, "/link/?ticket=") || !strings.HasSuffix(u, "&app_id="+slacksim.AppID) {
 		t.Errorf("url = %s", u)
 	}
 	hdr := http.Header{"Origin": {"https://api.slack.com"}}
@@ -130,7 +130,7 @@ func TestTicketsAreSingleUse(t *testing.T) {
 	}
 	defer ws.Close()
 	var hello frame
-	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.NumConnections != 1 || hello.ConnectionInfo.AppID != fakeslack.AppID || hello.DebugInfo.Host != "applink-0" {
+	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.NumConnections != 1 || hello.ConnectionInfo.AppID != slacksim.AppID || hello.DebugInfo.Host != "applink-0" {
 		t.Errorf("hello = %+v, %v", hello, err)
 	}
 	if q := fs.Connections()[0].Query; !strings.Contains(q, "debug_reconnects=true") {
@@ -147,7 +147,7 @@ func TestTicketsAreSingleUse(t *testing.T) {
 }
 
 func TestPings(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithPingInterval(20*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithPingInterval(20*time.Millisecond))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	select {
@@ -188,7 +188,7 @@ func TestPings(t *testing.T) {
 }
 
 func TestSlackGoReconnectsWhenPingsStop(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithPingInterval(20*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithPingInterval(20*time.Millisecond))
 	ctx := testCtx(t, 5*time.Second)
 	startBot(t, fs, ackAll, socketmode.OptionPingInterval(150*time.Millisecond))
 	fs.WaitConnections(ctx, 1)
@@ -201,13 +201,13 @@ func TestSlackGoReconnectsWhenPingsStop(t *testing.T) {
 }
 
 func TestSlackGoReconnectsFromBlackhole(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithPingInterval(20*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithPingInterval(20*time.Millisecond))
 	ctx := testCtx(t, 5*time.Second)
 	startBot(t, fs, ackAll, socketmode.OptionPingInterval(150*time.Millisecond))
 	fs.WaitConnections(ctx, 1)
 	fs.Blackhole(0)
 	// Envelopes routed to the dead socket are lost.
-	lost := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	lost := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
 	if lost.Conn != 0 {
 		t.Fatalf("delivery = %+v", lost)
 	}
@@ -215,7 +215,7 @@ func TestSlackGoReconnectsFromBlackhole(t *testing.T) {
 		open := fs.OpenConnections()
 		return len(open) > 0 && open[len(open)-1].Index >= 1
 	})
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"}, fakeslack.OnConn(1))
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"}, slacksim.OnConn(1))
 	fs.WaitAck(ctx, d.EnvelopeID)
 	for _, a := range fs.Acks() {
 		if a.EnvelopeID == lost.EnvelopeID {
@@ -227,16 +227,16 @@ func TestSlackGoReconnectsFromBlackhole(t *testing.T) {
 func TestDisconnectAndAbruptClose(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		kill func(fs *fakeslack.Server)
+		kill func(fs *slacksim.Server)
 	}{
-		{"refresh_requested", func(fs *fakeslack.Server) { fs.Disconnect(0, "refresh_requested") }},
-		{"warning", func(fs *fakeslack.Server) { fs.Disconnect(0, "warning") }},
-		{"link_disabled", func(fs *fakeslack.Server) { fs.Disconnect(0, "link_disabled") }},
-		{"close 1000", func(fs *fakeslack.Server) { fs.CloseConn(0) }},
-		{"TCP drop", func(fs *fakeslack.Server) { fs.DropConn(0) }},
+		{"refresh_requested", func(fs *slacksim.Server) { fs.Disconnect(0, "refresh_requested") }},
+		{"warning", func(fs *slacksim.Server) { fs.Disconnect(0, "warning") }},
+		{"link_disabled", func(fs *slacksim.Server) { fs.Disconnect(0, "link_disabled") }},
+		{"close 1000", func(fs *slacksim.Server) { fs.CloseConn(0) }},
+		{"TCP drop", func(fs *slacksim.Server) { fs.DropConn(0) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := fakeslack.New(t)
+			fs := slacksim.New(t)
 			ctx := testCtx(t, 5*time.Second)
 			startBot(t, fs, ackAll)
 			fs.WaitConnections(ctx, 1)
@@ -247,7 +247,7 @@ func TestDisconnectAndAbruptClose(t *testing.T) {
 				open := fs.OpenConnections()
 				return len(open) == 1 && open[0].Index == 1
 			})
-			d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+			d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
 			if a := fs.WaitAck(ctx, d.EnvelopeID); a.Conn != 1 {
 				t.Errorf("ack = %+v", a)
 			}
@@ -258,7 +258,7 @@ func TestDisconnectAndAbruptClose(t *testing.T) {
 func TestDeliveryAfterDisconnectFrame(t *testing.T) {
 	// slack-go drops envelopes that arrive after a disconnect frame; the fake
 	// lets a test show that, and the user then sees operation_timeout.
-	fs := fakeslack.New(t, fakeslack.WithAckTimeout(300*time.Millisecond), fakeslack.WithPingInterval(time.Hour))
+	fs := slacksim.New(t, slacksim.WithAckTimeout(300*time.Millisecond), slacksim.WithPingInterval(time.Hour))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	fs.Disconnect(0, "warning")
@@ -266,11 +266,11 @@ func TestDeliveryAfterDisconnectFrame(t *testing.T) {
 		t.Fatalf("frame = %+v", f)
 	}
 	// Not routed to a connection that was told to disconnect...
-	if d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"}); !errors.Is(d.Err, fakeslack.ErrDispatchFailed) {
+	if d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"}); !errors.Is(d.Err, slacksim.ErrDispatchFailed) {
 		t.Errorf("delivery = %+v", d)
 	}
 	// ...unless asked for.
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"}, fakeslack.OnConn(0))
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"}, slacksim.OnConn(0))
 	if f := c.next(); f.EnvelopeID != d.EnvelopeID {
 		t.Fatalf("frame = %+v", f)
 	}
@@ -285,7 +285,7 @@ func TestDeliveryAfterDisconnectFrame(t *testing.T) {
 }
 
 func TestConnectionCap(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithMaxConnections(1))
+	fs := slacksim.New(t, slacksim.WithMaxConnections(1))
 	dialRaw(t, fs)
 	_, u, err := newAPI(fs).StartSocketModeContext(context.Background())
 	if err != nil {
@@ -310,7 +310,7 @@ func TestConnectionCap(t *testing.T) {
 }
 
 func TestFrameLimit(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	c := dialRaw(t, fs)
 	big := map[string]any{"envelope_id": "x", "payload": map[string]string{"text": strings.Repeat("a", 20480)}}
 	c.send(big)
@@ -324,18 +324,18 @@ func TestFrameLimit(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig || ce.Text != "Max frame length of 20480 has been exceeded." {
 		t.Errorf("close = %v", err)
 	}
-	if v := fs.Violations(); len(v) != 1 || v[0].Kind != fakeslack.ViolationFrameTooLarge {
+	if v := fs.Violations(); len(v) != 1 || v[0].Kind != slacksim.ViolationFrameTooLarge {
 		t.Errorf("violations = %v", v)
 	}
 }
 
 func TestAckBookkeeping(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithAckTimeout(100*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithAckTimeout(100*time.Millisecond))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	var ids []string
 	for range 4 {
-		d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+		d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
 		c.next()
 		ids = append(ids, d.EnvelopeID)
 	}
@@ -372,7 +372,7 @@ func TestAckBookkeeping(t *testing.T) {
 }
 
 func TestEventRedelivery(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithEventRetryDelays(30*time.Millisecond, 30*time.Millisecond, 30*time.Millisecond))
+	fs := slacksim.New(t, slacksim.WithEventRetryDelays(30*time.Millisecond, 30*time.Millisecond, 30*time.Millisecond))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	d := fs.Event(ctx, map[string]any{"type": "app_mention", "user": "U1", "text": "<@U0FAKEBOT> hi", "ts": "1.000001", "channel": "C1"})
@@ -422,7 +422,7 @@ func TestEventRedelivery(t *testing.T) {
 }
 
 func TestEventQueuedWhileDisconnected(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithEventRetryDelays(time.Hour))
+	fs := slacksim.New(t, slacksim.WithEventRetryDelays(time.Hour))
 	ctx := testCtx(t, 5*time.Second)
 	d := fs.Event(ctx, map[string]any{"type": "app_mention"})
 	if !d.Queued || d.Conn != -1 {
@@ -436,10 +436,10 @@ func TestEventQueuedWhileDisconnected(t *testing.T) {
 }
 
 func TestDispatchFailedWithoutConnection(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, time.Second)
-	d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"})
-	if !errors.Is(d.Err, fakeslack.ErrDispatchFailed) {
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	if !errors.Is(d.Err, slacksim.ErrDispatchFailed) {
 		t.Fatalf("err = %v", d.Err)
 	}
 	if ue := fs.UserErrors(); len(ue) != 1 || ue[0].Error != "dispatch_failed" || ue[0].EnvelopeID != d.EnvelopeID {
@@ -448,7 +448,7 @@ func TestDispatchFailedWithoutConnection(t *testing.T) {
 }
 
 func TestRoundRobinAndRedeliver(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithEventRetryDelays())
+	fs := slacksim.New(t, slacksim.WithEventRetryDelays())
 	c0, c1 := dialRaw(t, fs), dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 	d0 := fs.Event(ctx, map[string]any{"type": "app_mention"})
@@ -468,36 +468,36 @@ func TestRoundRobinAndRedeliver(t *testing.T) {
 	if f.EnvelopeID != r.EnvelopeID || !strings.Contains(string(f.Payload), d0.EventID) {
 		t.Errorf("frame = %+v", f)
 	}
-	same := fs.Redeliver(ctx, d0.EnvelopeID, fakeslack.SameEnvelopeID(), fakeslack.OnConn(d0.Conn), fakeslack.WithRetry(0, ""))
+	same := fs.Redeliver(ctx, d0.EnvelopeID, slacksim.SameEnvelopeID(), slacksim.OnConn(d0.Conn), slacksim.WithRetry(0, ""))
 	if f := first.next(); f.EnvelopeID != d0.EnvelopeID || same.EnvelopeID != d0.EnvelopeID {
 		t.Errorf("same-id redelivery frame = %+v", f)
 	}
 }
 
 func TestConnectFailureInjection(t *testing.T) {
-	fs := fakeslack.New(t)
+	fs := slacksim.New(t)
 	ctx := testCtx(t, 5*time.Second)
 	api := newAPI(fs)
 
-	fs.FailNext("apps.connections.open", 1, fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second})
+	fs.FailNext("apps.connections.open", 1, slacksim.Failure{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second})
 	_, _, err := api.StartSocketModeContext(ctx)
 	var rl *slack.RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != 2*time.Second {
 		t.Errorf("429: %v", err)
 	}
-	fs.FailNext("apps.connections.open", 1, fakeslack.Failure{Status: http.StatusInternalServerError})
+	fs.FailNext("apps.connections.open", 1, slacksim.Failure{Status: http.StatusInternalServerError})
 	_, _, err = api.StartSocketModeContext(ctx)
 	var sc slack.StatusCodeError
 	if !errors.As(err, &sc) || sc.Code != 500 {
 		t.Errorf("500: %v", err)
 	}
-	fs.FailNext("apps.connections.open", 1, fakeslack.Failure{Error: "forbidden_team"})
+	fs.FailNext("apps.connections.open", 1, slacksim.Failure{Error: "forbidden_team"})
 	if _, _, err = api.StartSocketModeContext(ctx); err == nil || err.Error() != "forbidden_team" {
 		t.Errorf("error: %v", err)
 	}
 
 	// slack-go backs off (100ms, 200ms) through 5xx and then connects.
-	fs.FailNext("apps.connections.open", 2, fakeslack.Failure{Status: http.StatusServiceUnavailable})
+	fs.FailNext("apps.connections.open", 2, slacksim.Failure{Status: http.StatusServiceUnavailable})
 	b := startBot(t, fs, ackAll)
 	fs.WaitConnections(ctx, 1)
 	calls := fs.Calls("apps.connections.open")
@@ -505,7 +505,7 @@ func TestConnectFailureInjection(t *testing.T) {
 		t.Errorf("calls = %+v", calls)
 	}
 
-	fs.FailNext("apps.connections.open", 1, fakeslack.Failure{Error: "invalid_auth"})
+	fs.FailNext("apps.connections.open", 1, slacksim.Failure{Error: "invalid_auth"})
 	fs.Disconnect(0, "refresh_requested")
 	select {
 	case err := <-b.runErr:
@@ -518,7 +518,7 @@ func TestConnectFailureInjection(t *testing.T) {
 }
 
 func TestHelloDelay(t *testing.T) {
-	fs := fakeslack.New(t, fakeslack.WithHelloDelay(-1))
+	fs := slacksim.New(t, slacksim.WithHelloDelay(-1))
 	ctx := testCtx(t, time.Second)
 	_, u, err := newAPI(fs).StartSocketModeContext(ctx)
 	if err != nil {
@@ -537,7 +537,7 @@ func TestHelloDelay(t *testing.T) {
 		t.Errorf("connections = %+v", cs)
 	}
 	// Nothing is routed to a connection that has not had hello.
-	if d := fs.SlashCommand(ctx, fakeslack.Command{User: "U1", Channel: "C1", Command: "/sticker"}); !errors.Is(d.Err, fakeslack.ErrDispatchFailed) {
+	if d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"}); !errors.Is(d.Err, slacksim.ErrDispatchFailed) {
 		t.Errorf("delivery = %+v", d)
 	}
 }

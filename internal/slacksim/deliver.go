@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"context"
@@ -116,25 +116,116 @@ func (env *envelope) frame(retry int, reason string) map[string]any {
 	return f
 }
 
+// Bookkeeping both deliveries share: Socket Mode (here and socket.go) and
+// HTTP (httpdeliver.go) differ only in how an envelope travels and how its
+// ack comes back.
+
+// delivery is what the delivery methods report about env, before it is sent.
+func (env *envelope) delivery() Delivery {
+	d := Delivery{EnvelopeID: env.id, Type: env.typ, Conn: -1, ResponseURL: env.responseURL, TriggerID: env.triggerID, Payload: env.payload}
+	if env.event != nil {
+		d.EventID = env.event.id
+	}
+	return d
+}
+
+// trackLocked records env as sent now on connection conn (-1 over HTTP),
+// so that its ack is recognised. s.mu must be held.
+func (s *Server) trackLocked(env *envelope, conn int) {
+	env.conn, env.sentAt = conn, time.Now()
+	s.envelopes[env.id] = env
+	if env.event != nil {
+		env.event.envelopes = append(env.event.envelopes, env.id)
+	}
+	s.notifyLocked()
+}
+
+// userErrorLocked records the error the user who caused env sees
+// (dispatch_failed, operation_timeout, …). s.mu must be held.
+func (s *Server) userErrorLocked(env *envelope, code string, at time.Time) {
+	s.userErrors = append(s.userErrors, UserError{Error: code, Type: env.typ, EnvelopeID: env.id, User: env.user, Channel: env.channel, At: at})
+	s.notifyLocked()
+}
+
+// eventEnvelopeLocked returns a new envelope for the next delivery of ev,
+// or nil when none is due: ev was acked, retries are exhausted, or the
+// fake is closed. s.mu must be held.
+func (s *Server) eventEnvelopeLocked(ev *eventState, attempt int) *envelope {
+	if ev.acked || s.closed || attempt > len(s.cfg.eventRetryDelays) {
+		return nil
+	}
+	return &envelope{id: newUUID(), typ: TypeEventsAPI, payload: ev.payload, event: ev}
+}
+
+// redeliveryLocked returns a copy of envelope envelopeID to send again, not
+// yet tracked, or an error (reported to the test) when there is none.
+// s.mu must be held.
+func (s *Server) redeliveryLocked(envelopeID string, o deliverOpts) (*envelope, error) {
+	old := s.envelopes[envelopeID]
+	if old == nil {
+		s.t.Errorf("slacksim: Redeliver: unknown envelope %q", envelopeID)
+		return nil, fmt.Errorf("unknown envelope %q", envelopeID)
+	}
+	env := *old
+	env.acked = false
+	if !o.sameID {
+		env.id = newUUID()
+	}
+	return &env, nil
+}
+
+// recordAckLocked records a's ack of env (from a socket or an HTTP
+// response) and applies its effects as Slack would: a duplicate or late
+// ack is a violation; an event acked stops its retries; a slash command's
+// payload becomes the message the user sees, a view submission's acts on
+// the modal. s.mu must be held.
+func (s *Server) recordAckLocked(env *envelope, a Ack) {
+	a.Type, a.DeliveredConn, a.Latency = env.typ, env.conn, a.At.Sub(env.sentAt)
+	defer s.notifyLocked()
+	if env.acked {
+		a.Duplicate = true
+		s.acks = append(s.acks, a)
+		s.violationLocked(ViolationDuplicateAck, a.EnvelopeID, a.Conn, "envelope already acked")
+		return
+	}
+	env.acked = true
+	if a.Latency > s.cfg.ackTimeout {
+		a.Late = true
+		s.violationLocked(ViolationLateAck, a.EnvelopeID, a.Conn, "acked after %v (limit %v)", a.Latency.Round(time.Millisecond), s.cfg.ackTimeout)
+	}
+	s.acks = append(s.acks, a)
+	if env.event != nil {
+		env.event.acked = true
+	}
+	if a.Late {
+		return // Slack has given up on this envelope; the payload goes nowhere.
+	}
+	switch env.typ {
+	case TypeSlashCommands:
+		s.applyCommandAckLocked(env, a)
+	case TypeInteractive:
+		if env.interaction == "view_submission" {
+			s.applyViewSubmissionAckLocked(env, a)
+		}
+	}
+}
+
 // dispatch sends a slash command or interaction envelope, or records
 // dispatch_failed. env.payload must be set.
 func (s *Server) dispatch(ctx context.Context, env *envelope, o deliverOpts, avoid int) Delivery {
 	if s.cfg.requestURL != nil {
 		return s.dispatchHTTP(ctx, env)
 	}
-	d := Delivery{EnvelopeID: env.id, Type: env.typ, Conn: -1, ResponseURL: env.responseURL, TriggerID: env.triggerID, Payload: env.payload}
+	d := env.delivery()
 	s.mu.Lock()
 	c := s.pickConnLocked(o.conn, avoid)
 	if c == nil {
-		s.userErrors = append(s.userErrors, UserError{Error: "dispatch_failed", Type: env.typ, EnvelopeID: env.id, User: env.user, Channel: env.channel, At: time.Now()})
-		s.notifyLocked()
+		s.userErrorLocked(env, "dispatch_failed", time.Now())
 		s.mu.Unlock()
 		d.Err = ErrDispatchFailed
 		return d
 	}
-	env.conn, env.sentAt = c.idx, time.Now()
-	s.envelopes[env.id] = env
-	s.notifyLocked()
+	s.trackLocked(env, c.idx)
 	s.mu.Unlock()
 	d.Conn = c.idx
 	// Latency counts from when the frame leaves, not from when it queued
@@ -146,8 +237,7 @@ func (s *Server) dispatch(ctx context.Context, env *envelope, o deliverOpts, avo
 	}
 	if err := s.writeFrameThen(ctx, c, env.frame(0, ""), stamp); err != nil {
 		s.mu.Lock()
-		s.userErrors = append(s.userErrors, UserError{Error: "dispatch_failed", Type: env.typ, EnvelopeID: env.id, User: env.user, Channel: env.channel, At: time.Now()})
-		s.notifyLocked()
+		s.userErrorLocked(env, "dispatch_failed", time.Now())
 		s.mu.Unlock()
 		d.Err = fmt.Errorf("%w: %v", ErrDispatchFailed, err)
 		return d
@@ -156,8 +246,7 @@ func (s *Server) dispatch(ctx context.Context, env *envelope, o deliverOpts, avo
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if !env.acked && s.envelopes[env.id] == env {
-			s.userErrors = append(s.userErrors, UserError{Error: "operation_timeout", Type: env.typ, EnvelopeID: env.id, User: env.user, Channel: env.channel, At: time.Now()})
-			s.notifyLocked()
+			s.userErrorLocked(env, "operation_timeout", time.Now())
 		}
 	})
 	return d
@@ -184,7 +273,7 @@ type Command struct {
 // envelope not acked within the ack timeout is recorded as operation_timeout.
 func (s *Server) SlashCommand(ctx context.Context, cmd Command, opts ...DeliverOption) Delivery {
 	if cmd.Channel == "" || cmd.User == "" {
-		return Delivery{Type: TypeSlashCommands, Conn: -1, Err: fmt.Errorf("fakeslack: Command needs a User and a Channel")}
+		return Delivery{Type: TypeSlashCommands, Conn: -1, Err: fmt.Errorf("slacksim: Command needs a User and a Channel")}
 	}
 	s.mu.Lock()
 	ch := s.ensureChannelLocked(cmd.Channel, cmd.User)
@@ -275,18 +364,19 @@ func (s *Server) Event(ctx context.Context, event any, opts ...DeliverOption) De
 // sendEvent delivers ev as attempt, queueing it when no connection is open and
 // scheduling the next retry.
 func (s *Server) sendEvent(ctx context.Context, ev *eventState, attempt int, reason string, forced int) Delivery {
-	if s.cfg.requestURL != nil {
-		return s.sendEventHTTP(ctx, ev, attempt, reason)
-	}
 	d := Delivery{Type: TypeEventsAPI, Conn: -1, EventID: ev.id, RetryAttempt: attempt, Payload: ev.payload}
 	s.mu.Lock()
-	if ev.acked || s.closed {
+	env := s.eventEnvelopeLocked(ev, attempt)
+	if env == nil {
 		s.mu.Unlock()
 		return d
 	}
-	if attempt > len(s.cfg.eventRetryDelays) {
+	if s.cfg.requestURL != nil {
+		s.trackLocked(env, -1)
 		s.mu.Unlock()
-		return d // retries exhausted
+		d.EnvelopeID = env.id
+		d.Err = s.postEvent(ctx, env, attempt, reason)
+		return d
 	}
 	c := s.pickConnLocked(forced, -1)
 	if c == nil {
@@ -297,10 +387,7 @@ func (s *Server) sendEvent(ctx context.Context, ev *eventState, attempt int, rea
 		d.Queued = true
 		return d
 	}
-	env := &envelope{id: newUUID(), typ: TypeEventsAPI, payload: ev.payload, event: ev, conn: c.idx, sentAt: time.Now()}
-	s.envelopes[env.id] = env
-	ev.envelopes = append(ev.envelopes, env.id)
-	s.notifyLocked()
+	s.trackLocked(env, c.idx)
 	s.mu.Unlock()
 	d.EnvelopeID, d.Conn = env.id, c.idx
 	if err := s.writeFrame(ctx, c, env.frame(attempt, reason)); err != nil {
@@ -324,37 +411,24 @@ func (s *Server) Redeliver(ctx context.Context, envelopeID string, opts ...Deliv
 		return s.redeliverHTTP(ctx, envelopeID, o)
 	}
 	s.mu.Lock()
-	old := s.envelopes[envelopeID]
-	if old == nil {
+	env, err := s.redeliveryLocked(envelopeID, o)
+	if err != nil {
 		s.mu.Unlock()
-		s.t.Errorf("fakeslack: Redeliver: unknown envelope %q", envelopeID)
-		return Delivery{EnvelopeID: envelopeID, Conn: -1, Err: fmt.Errorf("unknown envelope %q", envelopeID)}
+		return Delivery{EnvelopeID: envelopeID, Conn: -1, Err: err}
 	}
-	env := *old
-	env.acked = false
-	if !o.sameID {
-		env.id = newUUID()
-	}
-	c := s.pickConnLocked(o.conn, old.conn)
+	c := s.pickConnLocked(o.conn, env.conn)
 	if c == nil {
 		s.mu.Unlock()
 		return Delivery{EnvelopeID: env.id, Type: env.typ, Conn: -1, Err: ErrDispatchFailed}
 	}
-	env.conn, env.sentAt = c.idx, time.Now()
-	s.envelopes[env.id] = &env
-	if env.event != nil {
-		env.event.envelopes = append(env.event.envelopes, env.id)
-	}
-	s.notifyLocked()
+	s.trackLocked(env, c.idx)
 	s.mu.Unlock()
 	retry, reason := 0, ""
 	if o.retrySet {
 		retry, reason = o.retry, o.retryReason
 	}
-	d := Delivery{EnvelopeID: env.id, Type: env.typ, Conn: c.idx, ResponseURL: env.responseURL, TriggerID: env.triggerID, RetryAttempt: retry, Payload: env.payload}
-	if env.event != nil {
-		d.EventID = env.event.id
-	}
+	d := env.delivery()
+	d.Conn, d.RetryAttempt = c.idx, retry
 	d.Err = s.writeFrame(ctx, c, env.frame(retry, reason))
 	return d
 }
@@ -402,7 +476,7 @@ func mustJSON(v any) json.RawMessage {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic("fakeslack: " + err.Error())
+		panic("slacksim: " + err.Error())
 	}
 	return b
 }

@@ -1,4 +1,4 @@
-package fakeslack
+package slacksim
 
 import (
 	"encoding/json"
@@ -234,14 +234,25 @@ func (s *Server) closeStackLocked(user string) {
 	s.notifyLocked()
 }
 
-func (s *Server) viewsOpen(a apiArgs) apiResp {
+// triggeredViewLocked reads the view and spends the trigger_id of a
+// views.open or views.push, or returns Slack's error. s.mu must be held.
+func (s *Server) triggeredViewLocked(a apiArgs) (map[string]any, *trigger, *apiResp) {
 	req, bad := s.parseViewLocked(a.get("view"))
 	if bad != nil {
-		return *bad
+		return nil, nil, bad
 	}
 	tr, code := s.exchangeTriggerLocked(a.get("trigger_id"))
 	if code != "" {
-		return errResp(code)
+		r := errResp(code)
+		return nil, nil, &r
+	}
+	return req, tr, nil
+}
+
+func (s *Server) viewsOpen(a apiArgs) apiResp {
+	req, tr, bad := s.triggeredViewLocked(a)
+	if bad != nil {
+		return *bad
 	}
 	// A new modal replaces whatever the user had open.
 	s.closeStackLocked(tr.user)
@@ -250,13 +261,9 @@ func (s *Server) viewsOpen(a apiArgs) apiResp {
 }
 
 func (s *Server) viewsPush(a apiArgs) apiResp {
-	req, bad := s.parseViewLocked(a.get("view"))
+	req, tr, bad := s.triggeredViewLocked(a)
 	if bad != nil {
 		return *bad
-	}
-	tr, code := s.exchangeTriggerLocked(a.get("trigger_id"))
-	if code != "" {
-		return errResp(code)
 	}
 	stack := s.stackLocked(tr.user)
 	if len(stack) >= 3 {

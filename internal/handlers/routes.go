@@ -1,0 +1,74 @@
+package handlers
+
+// Everything the bot answers to, and the ids it answers to. Nothing else
+// in the project switches on these ids: the blocks carry them, the router
+// (router.go) finds the method for each.
+
+// "/sticker <verb> …": the command's first word (see parseCommand). Any
+// other first word starts a search, unless it looks like a mistyped verb.
+const (
+	verbSearch  = "search"
+	verbHelp    = "help"
+	verbAdd     = "add"
+	verbEdit    = "edit"
+	verbDelete  = "delete"
+	verbList    = "list"
+	verbUnknown = "unknown" // "/sticker serach cat", "/sticker --help"
+)
+
+// verbs are the words parseCommand reads as verbs.
+var verbs = []string{verbHelp, verbSearch, verbAdd, verbEdit, verbDelete, verbList}
+
+// Buttons (block_actions), by action_id.
+const (
+	actionSend     = "sticker_send"          // preview: post it
+	actionNext     = "sticker_next"          // preview: the next match
+	actionCancel   = "sticker_cancel"        // preview: remove it
+	actionDelete   = "sticker_delete"        // delete confirmation: yes
+	actionKeep     = "sticker_delete_cancel" // delete confirmation: no
+	actionListPrev = "sticker_list_prev"     // library list: previous page
+	actionListNext = "sticker_list_next"     // library list: next page
+)
+
+// Modals (view_submission), by callback_id.
+const (
+	viewAdd  = "sticker_add"
+	viewEdit = "sticker_edit"
+)
+
+// Events API events, by type; the manifests subscribe to each.
+const (
+	eventAppMention = "app_mention" // "@stickerbot <words>"
+)
+
+// newRoutes maps every way in to the method that handles it. Handlers run
+// on a worker after the ack; answers (modals, option lists) run before it,
+// since what they say can only travel in the ack. Shortcuts (by
+// callback_id, r.shortcut) and external selects' options (block_suggestion,
+// by action_id, r.suggestion) have none yet.
+func (b *Bot) newRoutes() *router {
+	r := newRouter()
+
+	r.command(verbSearch, b.searchCommand)
+	r.command(verbHelp, b.help)
+	r.command(verbUnknown, b.help)
+	r.command(verbAdd, b.adminOnly(b.addCommand), opensModal)
+	r.command(verbEdit, b.adminOnly(b.editCommand), opensModal)
+	r.command(verbDelete, b.adminOnly(b.deleteCommand))
+	r.command(verbList, b.adminOnly(b.listCommand))
+
+	r.event(eventAppMention, b.mention)
+
+	r.action(actionSend, b.send)
+	r.action(actionNext, b.next)
+	r.action(actionCancel, b.cancel)
+	r.action(actionDelete, b.adminOnly(b.deleteSticker))
+	r.action(actionKeep, b.adminOnly(b.keepSticker))
+	r.action(actionListPrev, b.adminOnly(b.listPage))
+	r.action(actionListNext, b.adminOnly(b.listPage))
+
+	r.view(viewAdd, b.adminForm(b.saveSticker))
+	r.view(viewEdit, b.adminForm(b.saveSticker))
+
+	return r
+}
