@@ -36,7 +36,8 @@ var slackSettings = []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNIN
 func LoadPlayground(getenv func(string) string) (Playground, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	for _, k := range slackSettings {
-		if get(k) != "" {
+		// .env.example's placeholders (a bare xoxb- or xapp-) are no token.
+		if v := get(k); v != "" && v != "xoxb-" && v != "xapp-" {
 			return Playground{}, fmt.Errorf("%s is set (in the environment or .env), but the playground never talks to a real Slack workspace: unset it to try the playground, or run \"stickerbot run\" for the real bot", k)
 		}
 	}

@@ -11,6 +11,10 @@ func TestLoadPlayground(t *testing.T) {
 	if err != nil || p.Addr != DefaultPlaygroundAddr || p.DatabaseURL != "" || p.LogFormat != "text" {
 		t.Fatalf("defaults: %+v %v", p, err)
 	}
+	// A .env copied from .env.example holds placeholders, not tokens.
+	if _, err := LoadPlayground(env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"})); err != nil {
+		t.Fatalf("placeholders: %v", err)
+	}
 	p, err = LoadPlayground(env(map[string]string{"PLAYGROUND_ADDR": "0.0.0.0:8000", "DATABASE_URL": "postgres://a:b@h/db", "LOG_FORMAT": "json"}))
 	if err != nil || p.Addr != "0.0.0.0:8000" || p.DatabaseURL.Reveal() != "postgres://a:b@h/db" || p.LogFormat != "json" {
 		t.Fatalf("set: %+v %v", p, err)

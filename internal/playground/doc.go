@@ -40,6 +40,7 @@
 //	                               file input; answers a File
 //	GET  /files/{id}               a file's bytes, for <img> (any user may
 //	                               see any file: this is a playground)
+//	GET  /healthz                  "ok", for container health checks
 //
 // POSTs answer 200 {"ok":true} (or the result), or 4xx {"ok":false,
 // "error":"…"} for a request the page should not have made (unknown user,

@@ -36,6 +36,8 @@ func New(ws Workspace, logger *slog.Logger) *Server {
 	s := &Server{ws: ws, log: logger, mux: http.NewServeMux()}
 	static, _ := fs.Sub(web.Files, "static")
 	s.mux.HandleFunc("GET /{$}", s.index)
+	// For `stickerbot healthcheck` in a container.
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", noCache(http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /api/state", s.state)
 	s.mux.HandleFunc("GET /api/events", s.events)
