@@ -1,6 +1,7 @@
 package playground
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,4 +284,36 @@ func TestPageShortcutsAndHome(t *testing.T) {
 		t.Errorf("app home request %+v", r)
 	}
 	b.WaitJS("the DM composer", `document.querySelector("#composer-input").placeholder === "Message stickerbot"`)
+}
+
+// mrkdwn as Slack reads it, and nothing in it ever becomes markup of its
+// own: the expected HTML is what the renderer builds.
+func TestPageMrkdwn(t *testing.T) {
+	t.Parallel()
+	b := open(t, newFakeWorkspace(), "#/U1/C1")
+	cases := []struct{ in, html string }{
+		{"*bold* _it_ ~gone~", `<b class="mk-b">bold</b> <i class="mk-i">it</i> <s class="mk-s">gone</s>`},
+		{"a*b*c snake_case_name 2*3*4", `a*b*c snake_case_name 2*3*4`},
+		{"*bold _both_*", `<b class="mk-b">bold <i class="mk-i">both</i></b>`},
+		{"`code *not bold* &lt;b&gt;`", `<code class="mk-code">code *not bold* &lt;b&gt;</code>`},
+		{"&lt;b&gt;hi&lt;/b&gt; &amp;amp;", `&lt;b&gt;hi&lt;/b&gt; &amp;amp;`},
+		{"<script>alert(1)</script>", `scriptalert(1)/script`}, // unknown control sequences show their text
+		{"<javascript:alert(1)|click me>", `click me`},
+		{"<https://example.com/?a=1&amp;b=2|a &lt;link&gt;>", `<a class="link" href="https://example.com/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">a &lt;link&gt;</a>`},
+		{"<!here> <!channel|channel> <@U2> <@U9|someone>", `<span class="mention broadcast">@here</span> <span class="mention broadcast">@channel</span> <span class="mention" data-user="U2">@ben</span> <span class="mention" data-user="U9">@someone</span>`},
+		{"&gt; quoted\nplain", `<blockquote class="mk-quote">quoted</blockquote>plain`},
+		{"one\ntwo", `one<br>two`},
+		{"```\nline *1*\n```after", `<pre class="mk-pre">line *1*` + "\n" + `</pre>after`},
+		{"* not bold *", `* not bold *`},
+		{":tada: :nope:", `🎉 :nope:`},
+	}
+	for _, c := range cases {
+		in, _ := json.Marshal(c.in)
+		got := browsertest.Eval[string](b, `(() => { const d = document.createElement("div");
+			d.append(BlockKit.mrkdwn(`+string(in)+`, {users: {U2: {name: "ben"}}, channels: {}, app: {bot_user_id: "UBOT", name: "stickerbot"}}));
+			return d.innerHTML })()`)
+		if got != c.html {
+			t.Errorf("mrkdwn %q\n got %s\nwant %s", c.in, got, c.html)
+		}
+	}
 }

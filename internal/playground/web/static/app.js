@@ -506,7 +506,13 @@
     });
   }
   document.addEventListener("click", closeMenus);
-  document.addEventListener("keydown", ev => { if (ev.key === "Escape") closeMenus(); });
+  // Escape closes a menu, else a modal (as the X does); a confirm dialog
+  // handles its own.
+  document.addEventListener("keydown", ev => {
+    if (ev.key !== "Escape") return;
+    if (document.querySelector(".menu.floating") || document.querySelector(".bk-overflow-menu:not([hidden])")) { closeMenus(); return; }
+    if ($("dialog-layer").hidden && page.modal) closeView(page.modal, true);
+  });
 
   function floatingMenu(anchor, title, items, empty) {
     closeMenus();
@@ -863,11 +869,13 @@
       ok.append(BK.renderText(c.confirm || { type: "plain_text", text: "Yes" }, ctx));
       const done = v => { layer.hidden = true; layer.textContent = ""; resolve(v); };
       deny.addEventListener("click", () => done(false));
+      layer.addEventListener("keydown", ev => { if (ev.key === "Escape") { ev.stopPropagation(); done(false); } });
       ok.addEventListener("click", () => done(true));
       foot.append(deny, ok);
       d.append(foot);
       layer.append(d);
       layer.hidden = false;
+      deny.focus();
     });
   }
 
