@@ -54,3 +54,5 @@
 // typed into inputs that have not been submitted, and which menus are
 // open. A reload shows the same thing.
 package playground
+
+//go:generate go run ./appmanifest/generate ../../manifest.yaml app_gen.go

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 )
 
 // Workspace is the Slack simulator behind the page. Every method is safe
@@ -101,6 +102,9 @@ type App struct {
 	// BotEvents are the Events API events the app subscribes to.
 	BotEvents []string `json:"bot_events"`
 }
+
+// Subscribed reports whether the app subscribes to the event type.
+func (a App) Subscribed(event string) bool { return slices.Contains(a.BotEvents, event) }
 
 // Command is a slash command.
 type Command struct {

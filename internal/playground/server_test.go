@@ -7,52 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/stickerbot/stickerbot"
 )
-
-func TestAppFromManifest(t *testing.T) {
-	app, err := AppFromManifest(stickerbot.Manifest(), "A1", "UBOT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if app.Name != "stickerbot" || len(app.Commands) == 0 || app.Commands[0].Command != "/sticker" || app.Commands[0].UsageHint == "" {
-		t.Errorf("app from manifest.yaml: %+v", app)
-	}
-	if !app.Subscribed("app_mention") || !app.MessagesTab {
-		t.Errorf("app from manifest.yaml: events %v, messages tab %v", app.BotEvents, app.MessagesTab)
-	}
-
-	app, err = AppFromManifest([]byte(`
-display_information: {name: Stickers}
-features:
-  app_home: {home_tab_enabled: true, messages_tab_enabled: false}
-  shortcuts:
-    - {name: Reply with a sticker, type: message, callback_id: reply_sticker, description: Answer with a sticker}
-    - {name: Find a sticker, type: global, callback_id: find_sticker, description: Search}
-settings:
-  event_subscriptions: {bot_events: [app_home_opened, message.im]}
-`), "A1", "UBOT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if app.Name != "Stickers" || !app.HomeTab || app.MessagesTab || len(app.Shortcuts) != 2 ||
-		app.Shortcuts[0] != (Shortcut{Type: ShortcutMessage, Name: "Reply with a sticker", CallbackID: "reply_sticker", Description: "Answer with a sticker"}) ||
-		!app.Subscribed("message.im") || app.Subscribed("app_mention") {
-		t.Errorf("app: %+v", app)
-	}
-
-	for _, bad := range []string{
-		"features: {shortcuts: [{name: x, type: modal, callback_id: y}]}",
-		"features: {shortcuts: [{name: x, type: global}]}",
-		"features: {slash_commands: [{command: sticker}]}",
-		"features: [",
-	} {
-		if _, err := AppFromManifest([]byte(bad), "A", "U"); err == nil {
-			t.Errorf("AppFromManifest(%q) accepted it", bad)
-		}
-	}
-}
 
 func TestServerRefusals(t *testing.T) {
 	ws := newFakeWorkspace()
