@@ -65,6 +65,7 @@
     modal: null, // {id, hash, node, inputs, ctx}
     home: null, // {id, hash, node, inputs}
     viewValues: {}, // view ID -> values typed, kept across updates and pushes
+    stick: true, // the message list follows the newest message (the reader is at the bottom)
     lastHomeOpen: "",
   };
 
@@ -368,8 +369,9 @@
       box.textContent = "";
       page.msgNodes.clear();
       page.msgConvo = channel;
+      page.stick = true;
     }
-    const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    const nearBottom = page.stick;
     const list = page.st.messages.filter(m => m.channel === channel);
     // Replies go under their parent, as a thread shows them.
     const top = [], replies = {};
@@ -388,6 +390,10 @@
       let entry = page.msgNodes.get(m.ts);
       if (!entry || entry.sig !== sig) {
         const node = messageNode(m, replies);
+        // Images load after the message is placed: keep the newest in view.
+        node.querySelectorAll("img").forEach(img => img.addEventListener("load", () => {
+          if (page.stick) box.scrollTop = box.scrollHeight;
+        }));
         if (entry) entry.node.replaceWith(node);
         entry = { sig, node };
         page.msgNodes.set(m.ts, entry);
@@ -629,6 +635,7 @@
     input.value = "";
     autosize();
     commandPopup();
+    page.stick = true;
     await call("/api/message", { user: page.me, channel: composerChannel, text }).catch(() => { input.value = text; });
   }
 
@@ -638,6 +645,10 @@
     input.style.height = Math.min(200, input.scrollHeight) + "px";
   }
 
+  $("messages").addEventListener("scroll", () => {
+    const box = $("messages");
+    page.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  });
   $("composer-input").addEventListener("input", () => { autosize(); commandPopup(); });
   $("composer-input").addEventListener("keydown", ev => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
