@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Secret is a token or password. It prints as [redacted], so a Config can
@@ -47,6 +48,10 @@ type Config struct {
 	// the images admins add, so image blocks can show them to everyone;
 	// empty: uploaded images are stored but not shown.
 	LibraryChannel string
+	// ImageSyncPace spaces the start-up check of stored images (0: the
+	// bot's default, for Slack's rate limits). Not read from the
+	// environment: the playground sets it.
+	ImageSyncPace time.Duration
 }
 
 // Vars lists every environment variable Load reads, for the docs test.
