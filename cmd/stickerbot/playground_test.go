@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
@@ -69,5 +70,29 @@ func TestLoadSample(t *testing.T) {
 	// A library with stickers is left alone.
 	if n, err := loadSample(ctx, st); err != nil || n != 0 {
 		t.Fatalf("second start: %d %v", n, err)
+	}
+}
+
+// The playground never starts by accident in front of a real workspace,
+// and says in one line what is wrong.
+func TestPlaygroundRefusals(t *testing.T) {
+	t.Parallel()
+	_, err := runCLI(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-real-secret"}, "playground")
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "SLACK_BOT_TOKEN is set") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("with a bot token: %v", err)
+	}
+	if _, err := runCLI(t, nil, "playground", "now"); !errors.As(err, &ue) {
+		t.Errorf("with an argument: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	db := testdb.New(t)
+	_, err = runCLI(t, map[string]string{"PLAYGROUND_ADDR": ln.Addr().String(), "DATABASE_URL": db.URL}, "playground")
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "PLAYGROUND_ADDR") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("with the port taken: %v", err)
 	}
 }
