@@ -111,8 +111,8 @@ func randomToken(prefix string) string {
 // runPlayground runs the real bot, unchanged (its Socket Mode client, its
 // handlers, its database), against a simulated Slack, and serves the page
 // people use that Slack through, until ctx is done.
-func runPlayground(ctx context.Context, pc config.Playground, launch launchCluster, logger *slog.Logger, stdout io.Writer) error {
-	ctx, stop := context.WithCancel(ctx)
+func runPlayground(parent context.Context, pc config.Playground, launch launchCluster, logger *slog.Logger, stdout io.Writer) error {
+	ctx, stop := context.WithCancel(parent)
 	defer stop()
 	dbURL, dropDB, err := playgroundDatabase(ctx, pc, launch, logger)
 	if err != nil {
@@ -192,7 +192,14 @@ func runPlayground(ctx context.Context, pc config.Playground, launch launchClust
 		case err := <-botDone:
 			return err
 		case <-ready.Done():
-			return fmt.Errorf("playground: the bot did not connect to the Slack simulator within 30s")
+			// Stopped before it was ready, or stuck: either way the bot
+			// stops before its database goes.
+			stop()
+			err := <-botDone
+			if parent.Err() != nil {
+				return err
+			}
+			return fmt.Errorf("playground: the bot did not connect to the Slack simulator within 30s (%v)", err)
 		case <-sim.Changed():
 		}
 	}

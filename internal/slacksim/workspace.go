@@ -199,7 +199,7 @@ func (s *Server) PostAsUser(ctx context.Context, um UserMessage) (Message, error
 	mentioned := strings.Contains(text, "<@"+BotUserID+">")
 	if mentioned && !ch.BotMember && !im {
 		s.notifySlackbotLocked(um.User, um.Channel, um.ThreadTS, "You mentioned <@"+BotUserID+">, but they’re not in this channel. "+
-			"Invite them with `/invite @"+BotName+"` (the playground's #general has the app already).")
+			"Would you like to invite them to join? (`/invite @"+BotName+"`)")
 	}
 	app := s.app()
 	s.mu.Unlock()
