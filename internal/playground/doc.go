@@ -12,9 +12,9 @@
 //
 // # Protocol between the page and the server
 //
-// Every request names the person acting (user: a [User] ID); there is no
-// sign-in, which is why the server listens on loopback unless told
-// otherwise. Requests with a body are JSON (Content-Type
+// Every request names the person acting (user: a [User] ID; none is the
+// first user, the admin); there is no sign-in, which is why the server
+// listens on loopback unless told otherwise. Requests with a body are JSON (Content-Type
 // application/json), answered with JSON; a request from another origin
 // (an Origin header that is not this server) is refused with 403, so
 // another web page cannot act in the playground.
