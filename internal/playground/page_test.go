@@ -317,3 +317,39 @@ func TestPageMrkdwn(t *testing.T) {
 		}
 	}
 }
+
+// A pushed view shows a back arrow that goes back to the view under it;
+// selects in an actions block send their choice.
+func TestPageViewStackAndSelects(t *testing.T) {
+	t.Parallel()
+	ws := newFakeWorkspace()
+	b := open(t, ws, "#/U1/C1")
+	modal := func(id, title string) View {
+		return View{ID: id, Type: ViewModal, Hash: id, View: blocksJSON(t, map[string]any{
+			"type": "modal", "title": plainText(title), "close": plainText("Back"),
+			"blocks": []any{map[string]any{"type": "actions", "block_id": "pick", "elements": []any{
+				map[string]any{"type": "static_select", "action_id": "kind", "placeholder": plainText("Kind"), "options": []any{
+					map[string]any{"text": plainText("Funny"), "value": "funny"}, map[string]any{"text": plainText("Sad"), "value": "sad"},
+				}},
+				map[string]any{"type": "conversations_select", "action_id": "where", "placeholder": plainText("Where")},
+			}}},
+		})}
+	}
+	ws.openModal("U1", modal("V1", "First"))
+	ws.openModal("U1", modal("V2", "Second"))
+	b.WaitJS("the pushed view", `document.querySelector(".modal[data-view-id=V2] .modal-back")`)
+	b.Do("choose", chromedp.SetValue(chromedp.CSS(`select[data-action-id=kind]`), "sad"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("select[data-action-id=kind]").dispatchEvent(new Event("change"))`))
+	act := waitRequest[ActionRequest](t, ws, 1)
+	if act.ViewID != "V2" || act.ActionID != "kind" || act.Input == nil || len(act.Input.Selected) != 1 || act.Input.Selected[0] != "sad" {
+		t.Errorf("select action %+v", act)
+	}
+	if got := browsertest.Eval[string](b, `[...document.querySelectorAll("select[data-action-id=where] option")].map(o => o.textContent).join(",")`); got != "Where,#general,#random,stickerbot" {
+		t.Errorf("conversations offered: %s", got)
+	}
+	b.Do("back", chromedp.Click(chromedp.CSS(".modal-back")))
+	if c := waitRequest[CloseRequest](t, ws, 1); c != (CloseRequest{User: "U1", ViewID: "V2"}) {
+		t.Errorf("back: %+v", c)
+	}
+	b.WaitJS("the first view again", `document.querySelector(".modal[data-view-id=V1]") && !document.querySelector(".modal-back")`)
+}
