@@ -156,7 +156,8 @@ type Message struct {
 	Text        string
 	Blocks      json.RawMessage
 	Attachments json.RawMessage
-	// Source is how it was posted: a Web API method, "response_url" or "ack".
+	// Source is how it was posted: a Web API method, "response_url", "ack",
+	// or [SourceUser] for a message a person wrote.
 	Source string
 	// ResponseURL is the response_url that posted it, if any.
 	ResponseURL string
