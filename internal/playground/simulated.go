@@ -149,7 +149,7 @@ func (w *Simulated) Post(ctx context.Context, r MessageRequest) error {
 		w.sim.TypeCommand(ctx, slacksim.Command{User: me, Channel: r.Channel, Command: cmd, Text: strings.TrimSpace(rest)})
 		return nil
 	}
-	if _, err := w.sim.PostAsUser(ctx, slacksim.UserMessage{User: me, Channel: r.Channel, Text: r.Text, ThreadTS: r.ThreadTS}); err != nil {
+	if _, err := w.sim.TypeMessage(ctx, slacksim.UserMessage{User: me, Channel: r.Channel, Text: r.Text, ThreadTS: r.ThreadTS}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
 	return nil
@@ -263,15 +263,24 @@ func (w *Simulated) Shortcut(ctx context.Context, r ShortcutRequest) error {
 	if err != nil {
 		return err
 	}
+	name := ""
+	for _, u := range w.users {
+		if u.ID == me {
+			name = u.Name
+		}
+	}
 	var d slacksim.Delivery
+	where := r.Channel
 	if r.TS != "" {
-		d = w.sim.MessageShortcut(ctx, me, r.CallbackID, r.Channel, r.TS)
+		d = w.sim.MessageShortcut(ctx, slacksim.MessageShortcut{User: me, UserName: name, CallbackID: r.CallbackID,
+			Message: slacksim.Message{Channel: r.Channel, TS: r.TS}})
 	} else {
-		d = w.sim.GlobalShortcut(ctx, me, r.CallbackID)
+		d = w.sim.GlobalShortcut(ctx, slacksim.GlobalShortcut{User: me, UserName: name, CallbackID: r.CallbackID})
 	}
 	if d.Err != nil && !errors.Is(d.Err, slacksim.ErrDispatchFailed) {
 		return fmt.Errorf("%w: %v", ErrBadRequest, d.Err)
 	}
+	w.sim.ShowFailure(d, me, where, "")
 	return nil
 }
 

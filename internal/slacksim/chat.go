@@ -79,6 +79,13 @@ func (s *Server) LookupMessage(ts string) (Message, bool) {
 // messageJSON renders m as Slack's message object (as returned by
 // chat.postMessage and sent in block_actions payloads).
 func messageJSON(m *Message) map[string]any {
+	if m.Source == SourceUser {
+		o := map[string]any{"type": "message", "text": m.Text, "user": m.User, "ts": m.TS, "team": TeamID}
+		if m.ThreadTS != "" {
+			o["thread_ts"] = m.ThreadTS
+		}
+		return o
+	}
 	o := map[string]any{
 		"type":   "message",
 		"text":   m.Text,
@@ -239,7 +246,8 @@ func (s *Server) editableMessageLocked(a apiArgs, verb string) (*Channel, *Messa
 	if m == nil || m.Deleted || m.Ephemeral {
 		return fail("message_not_found")
 	}
-	if m.Source == "command_echo" {
+	// A bot token edits and deletes only the bot's own messages.
+	if m.Source == "command_echo" || m.Source == SourceUser {
 		return fail("cant_" + verb + "_message")
 	}
 	return ch, m, nil

@@ -17,8 +17,9 @@
 // commands ([Server.SlashCommand], and [Server.TypeCommand] with the
 // client's checks), button clicks and selects ([Server.BlockAction]),
 // modal submissions and closes ([Server.ViewSubmission],
-// [Server.CloseView]), messages with their mentions and events
-// ([Server.PostAsUser]), global and message shortcuts, and App Home
+// [Server.CloseView]), messages ([Server.PostUserMessage], and
+// [Server.TypeMessage] with the client's formatting, mentions and
+// events), global and message shortcuts, and App Home
 // ([Server.AppHomeOpened]). [WithUsers] and [WithApp] say who is in the
 // workspace and how the app is configured (its manifest).
 //

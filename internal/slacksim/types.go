@@ -155,13 +155,14 @@ type Message struct {
 	Ephemeral bool
 	User      string
 	// Author wrote it: the bot (BotUserID, or "" for what the app posted),
-	// a person (PostAsUser, command echoes) or SlackbotID.
+	// a person (PostUserMessage, command echoes) or SlackbotID.
 	Author string
 	// Text, Blocks and Attachments are the current content.
 	Text        string
 	Blocks      json.RawMessage
 	Attachments json.RawMessage
-	// Source is how it was posted: a Web API method, "response_url" or "ack".
+	// Source is how it was posted: a Web API method, "response_url", "ack",
+	// or [SourceUser] for a message a person wrote.
 	Source string
 	// ResponseURL is the response_url that posted it, if any.
 	ResponseURL string

@@ -109,14 +109,6 @@ func (s *Server) AllMessages() []Message {
 	return out
 }
 
-// UserMessage is a message a person types in a conversation, as typed.
-type UserMessage struct {
-	User     string
-	Channel  string
-	Text     string
-	ThreadTS string
-}
-
 var (
 	mentionPattern = regexp.MustCompile(`(^|[\s(])@([a-z0-9][a-z0-9._-]*)`)
 	channelPattern = regexp.MustCompile(`(^|[\s(])#([a-z0-9][a-z0-9_-]*)`)
@@ -163,14 +155,16 @@ func (s *Server) formatLocked(typed string) string {
 	return t
 }
 
-// PostAsUser posts what a person typed into a conversation, as the Slack
-// client does, and tells the app what it subscribes to: an app_mention
-// when the text mentions the app in a channel it is in (Slackbot tells the
-// person when it is not), a message.im in the DM with the app. A message
-// to an app whose Messages tab is off is refused, as the client refuses
-// it. The error is for a user or channel that does not exist, or a user
-// who is not a member.
-func (s *Server) PostAsUser(ctx context.Context, um UserMessage) (Message, error) {
+// TypeMessage is a person typing um.Text (as typed) in a conversation's
+// message box, as the Slack client handles it: the text is formatted as
+// Slack stores it ([Server.formatLocked]), stored with
+// [Server.PostUserMessage], and the app hears what it subscribes to: an
+// app_mention when the text mentions the app in a channel it is in
+// (Slackbot tells the person when it is not), a message.im in the DM with
+// the app. A message to an app whose Messages tab is off is not sent:
+// Slackbot says so, as the client does. The error is for a user or channel
+// that does not exist, or a user who is not a member.
+func (s *Server) TypeMessage(ctx context.Context, um UserMessage) (Message, error) {
 	if strings.TrimSpace(um.Text) == "" {
 		return Message{}, fmt.Errorf("empty message")
 	}
@@ -187,28 +181,33 @@ func (s *Server) PostAsUser(ctx context.Context, um UserMessage) (Message, error
 		s.mu.Unlock()
 		return Message{}, fmt.Errorf("%s is not a member of %s", um.User, um.Channel)
 	}
-	im := strings.HasPrefix(ch.ID, "D") && ch.BotMember
+	chID, botMember := ch.ID, ch.BotMember
+	im := strings.HasPrefix(chID, "D") && botMember
 	if im && s.cfg.app != nil && !s.cfg.app.MessagesTab {
-		s.notifySlackbotLocked(um.User, um.Channel, um.ThreadTS, "Sending messages to this app has been turned off.")
+		s.notifySlackbotLocked(um.User, chID, um.ThreadTS, "Sending messages to this app has been turned off.")
 		s.mu.Unlock()
 		return Message{}, nil
 	}
-	text := s.formatLocked(um.Text)
-	m := s.addMessageLocked(&Message{Channel: ch.ID, ThreadTS: um.ThreadTS, Author: um.User, Text: text, Source: "user"})
-	posted := m.clone()
-	mentioned := strings.Contains(text, "<@"+BotUserID+">")
-	if mentioned && !ch.BotMember && !im {
-		s.notifySlackbotLocked(um.User, um.Channel, um.ThreadTS, "You mentioned <@"+BotUserID+">, but they’re not in this channel. "+
+	typed := um.Text
+	um.Text = s.formatLocked(typed)
+	s.mu.Unlock()
+	posted, err := s.PostUserMessage(um)
+	if err != nil {
+		return Message{}, err
+	}
+	mentioned := strings.Contains(um.Text, "<@"+BotUserID+">")
+	if mentioned && !botMember && !im {
+		s.mu.Lock()
+		s.notifySlackbotLocked(um.User, chID, um.ThreadTS, "You mentioned <@"+BotUserID+">, but they’re not in this channel. "+
 			"Would you like to invite them to join? (`/invite @"+BotName+"`)")
+		s.mu.Unlock()
 	}
 	app := s.app()
-	s.mu.Unlock()
-
 	base := map[string]any{
-		"user": um.User, "text": text, "ts": posted.TS, "channel": ch.ID, "event_ts": posted.TS,
+		"user": um.User, "text": um.Text, "ts": posted.TS, "channel": chID, "event_ts": posted.TS,
 		"team": TeamID, "client_msg_id": newUUID(),
 		"blocks": []any{map[string]any{"type": "rich_text", "block_id": randomID("", 5), "elements": []any{
-			map[string]any{"type": "rich_text_section", "elements": []any{map[string]any{"type": "text", "text": um.Text}}},
+			map[string]any{"type": "rich_text_section", "elements": []any{map[string]any{"type": "text", "text": typed}}},
 		}}},
 	}
 	if um.ThreadTS != "" {
@@ -219,12 +218,18 @@ func (s *Server) PostAsUser(ctx context.Context, um UserMessage) (Message, error
 		ev := clone(base)
 		ev["type"], ev["channel_type"] = "message", "im"
 		s.Event(ctx, ev)
-	case mentioned && ch.BotMember && app.subscribed("app_mention"):
+	case mentioned && botMember && app.subscribed("app_mention"):
 		ev := clone(base)
 		ev["type"] = "app_mention"
 		s.Event(ctx, ev)
 	}
 	return posted, nil
+}
+
+func (s *Server) dmWithBot(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dmWithBotLocked(user).ID
 }
 
 func (s *Server) app() App {
@@ -270,13 +275,19 @@ func (s *Server) TypeCommand(ctx context.Context, cmd Command) Delivery {
 	}
 	cmd.Text = EscapeText(cmd.Text)
 	d := s.SlashCommand(ctx, cmd)
-	s.watchUserError(d, cmd.User, cmd.Channel, cmd.Command)
+	s.ShowFailure(d, cmd.User, cmd.Channel, cmd.Command)
 	return d
 }
 
-// watchUserError shows a delivery's failure (now, or when its ack does not
-// come in time) as the client does: "/sticker failed with the error …".
-func (s *Server) watchUserError(d Delivery, user, channel, what string) {
+// ShowFailure shows what the Slack client shows user in channel when the
+// delivery d failed: now when it could not be sent (dispatch_failed), or
+// once its ack is late (operation_timeout): "/sticker failed with the error
+// …" from Slackbot (what names the command; "" for an interaction). With
+// no channel (a global shortcut) it shows in user's DM with the app.
+func (s *Server) ShowFailure(d Delivery, user, channel, what string) {
+	if channel == "" {
+		channel = s.dmWithBot(user)
+	}
 	show := func(code string) {
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -30,14 +30,14 @@ func event(t *testing.T, f frame) map[string]any {
 
 // What people type is stored and sent as Slack does: escaped, with
 // mentions and links in <…>, and the app hears what it subscribes to.
-func TestPostAsUser(t *testing.T) {
+func TestTypeMessage(t *testing.T) {
 	t.Parallel()
 	fs := slacksim.New(t, slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana"}, slacksim.User{ID: "U2", Name: "ben"}),
 		slacksim.WithApp(slacksim.App{MessagesTab: true, BotEvents: []string{"app_mention", "message.im"}}))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
 
-	m, err := fs.PostAsUser(ctx, slacksim.UserMessage{User: "U1", Channel: "C1", Text: "hi @ben & @stickerbot <b> see https://x.test/?a=1&b=2 in #random @here"})
+	m, err := fs.TypeMessage(ctx, slacksim.UserMessage{User: "U1", Channel: "C1", Text: "hi @ben & @stickerbot <b> see https://x.test/?a=1&b=2 in #random @here"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestPostAsUser(t *testing.T) {
 	c.ack(f.EnvelopeID)
 
 	// The DM with the app: message.im.
-	if _, err := fs.PostAsUser(ctx, slacksim.UserMessage{User: "U1", Channel: "D1", Text: "cat"}); err != nil {
+	if _, err := fs.TypeMessage(ctx, slacksim.UserMessage{User: "U1", Channel: "D1", Text: "cat"}); err != nil {
 		t.Fatal(err)
 	}
 	f = c.next()
@@ -63,7 +63,7 @@ func TestPostAsUser(t *testing.T) {
 	c.ack(f.EnvelopeID)
 
 	// A mention where the app is not: Slackbot says so, the app hears nothing.
-	if _, err := fs.PostAsUser(ctx, slacksim.UserMessage{User: "U1", Channel: "C2", Text: "@stickerbot cat"}); err != nil {
+	if _, err := fs.TypeMessage(ctx, slacksim.UserMessage{User: "U1", Channel: "C2", Text: "@stickerbot cat"}); err != nil {
 		t.Fatal(err)
 	}
 	c.none(200 * time.Millisecond)
@@ -71,7 +71,7 @@ func TestPostAsUser(t *testing.T) {
 	if len(msgs) != 2 || msgs[1].Author != slacksim.SlackbotID || !msgs[1].Ephemeral || msgs[1].User != "U1" || !strings.Contains(msgs[1].Text, "not in this channel") {
 		t.Errorf("C2 messages %+v", msgs)
 	}
-	if _, err := fs.PostAsUser(ctx, slacksim.UserMessage{User: "U9", Channel: "C1", Text: "x"}); err == nil {
+	if _, err := fs.TypeMessage(ctx, slacksim.UserMessage{User: "U9", Channel: "C1", Text: "x"}); err == nil {
 		t.Error("an unknown user posted")
 	}
 }
@@ -171,32 +171,30 @@ func TestHome(t *testing.T) {
 	}
 }
 
-func TestShortcuts(t *testing.T) {
+// With the app's configuration, only its shortcuts are offered; a message
+// shortcut's response_url posts into the channel.
+func TestShortcutsOfTheApp(t *testing.T) {
 	t.Parallel()
 	fs := slacksim.New(t, slacksim.WithApp(slacksim.App{GlobalShortcuts: []string{"find"}, MessageShortcuts: []string{"reply"}}))
 	c := dialRaw(t, fs)
 	ctx := testCtx(t, 5*time.Second)
-	if d := fs.GlobalShortcut(ctx, "U1", "nope"); d.Err == nil {
-		t.Error("an unknown shortcut was sent")
+	if d := fs.GlobalShortcut(ctx, slacksim.GlobalShortcut{User: "U1", CallbackID: "nope"}); d.Err == nil {
+		t.Error("a shortcut the app does not have was sent")
 	}
-	fs.GlobalShortcut(ctx, "U1", "find")
+	m, err := fs.TypeMessage(ctx, slacksim.UserMessage{User: "U2", Channel: "C1", Text: "lunch?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := fs.MessageShortcut(ctx, slacksim.MessageShortcut{User: "U1", CallbackID: "nope", Message: m}); d.Err == nil {
+		t.Error("a message shortcut the app does not have was sent")
+	}
+	fs.MessageShortcut(ctx, slacksim.MessageShortcut{User: "U1", CallbackID: "reply", Message: m})
 	f := c.next()
 	p := payload(t, f)
-	if p["type"] != "shortcut" || p["callback_id"] != "find" || p["trigger_id"] == "" || p["response_url"] != nil {
-		t.Errorf("global shortcut %s", f.Payload)
-	}
-	c.ack(f.EnvelopeID)
-
-	m, _ := fs.PostAsUser(ctx, slacksim.UserMessage{User: "U2", Channel: "C1", Text: "lunch?"})
-	fs.MessageShortcut(ctx, "U1", "reply", "C1", m.TS)
-	f = c.next()
-	p = payload(t, f)
-	msg, _ := p["message"].(map[string]any)
-	if p["type"] != "message_action" || p["callback_id"] != "reply" || p["message_ts"] != m.TS || msg["user"] != "U2" || msg["text"] != "lunch?" {
+	if msg, _ := p["message"].(map[string]any); p["callback_id"] != "reply" || msg["user"] != "U2" {
 		t.Errorf("message shortcut %s", f.Payload)
 	}
 	c.ack(f.EnvelopeID)
-	// Its response_url posts into the channel.
 	if err := slack.PostWebhookContext(ctx, p["response_url"].(string), &slack.WebhookMessage{Text: "a sticker", ResponseType: "in_channel"}); err != nil {
 		t.Fatal(err)
 	}
