@@ -59,6 +59,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Observer: m,
 
 		LibraryChannel: cfg.LibraryChannel,
+		SyncPace:       cfg.ImageSyncPace,
 	})
 	if err != nil {
 		return err

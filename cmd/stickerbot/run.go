@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stickerbot/stickerbot/internal/config"
+	"github.com/stickerbot/stickerbot/internal/pgcluster"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
@@ -28,6 +29,8 @@ Usage:
   stickerbot migrate        apply database migrations and list them
   stickerbot import FILE    add or update stickers from a JSON file ("-" for stdin)
   stickerbot export FILE    write the library as a JSON file import reads back ("-" for stdout)
+  stickerbot playground     try it without Slack: the bot against a simulated Slack, in
+                            your browser (PLAYGROUND_ADDR, default 127.0.0.1:3000)
   stickerbot healthcheck    exit 0 if the bot on HTTP_ADDR answers /healthz (for Docker)
   stickerbot help           show this help
 
@@ -76,6 +79,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			}
 			return exportFile(ctx, dbURL, logger, rest[0], stdout)
 		}
+	case "playground":
+		if len(rest) != 0 {
+			return usageError{errors.New("playground takes no arguments")}
+		}
+		pc, err := config.LoadPlayground(getenv)
+		if err != nil {
+			return usageError{err}
+		}
+		return runPlayground(ctx, pc, pgcluster.Launch, newLogger(stderr, pc.LogLevel, pc.LogFormat), stdout)
 	case "healthcheck":
 		return healthcheck(ctx, getenv("HTTP_ADDR"))
 	case "help", "-h", "-help", "--help":

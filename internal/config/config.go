@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Secret is a token or password. It prints as [redacted], so a Config can
@@ -47,6 +48,10 @@ type Config struct {
 	// the images admins add, so image blocks can show them to everyone;
 	// empty: uploaded images are stored but not shown.
 	LibraryChannel string
+	// ImageSyncPace spaces the start-up check of stored images (0: the
+	// bot's default, for Slack's rate limits). Not read from the
+	// environment: the playground sets it.
+	ImageSyncPace time.Duration
 }
 
 // Vars lists every environment variable Load reads, for the docs test.
@@ -147,24 +152,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LibraryChannel = get("STICKER_LIBRARY_CHANNEL"); c.LibraryChannel != "" && !validChannelID(c.LibraryChannel) {
 		return c, fmt.Errorf("STICKER_LIBRARY_CHANNEL is %q, which is not a channel ID: use the ID of a channel the bot is a member of, like C012ABCDEF (in Slack: channel name → About → Channel ID)", c.LibraryChannel)
 	}
-	switch lv := strings.ToLower(get("LOG_LEVEL")); lv {
-	case "", "info":
-		c.LogLevel = slog.LevelInfo
-	case "debug":
-		c.LogLevel = slog.LevelDebug
-	case "warn", "warning":
-		c.LogLevel = slog.LevelWarn
-	case "error":
-		c.LogLevel = slog.LevelError
-	default:
-		return c, fmt.Errorf("LOG_LEVEL is %q: use debug, info, warn or error", lv)
-	}
-	switch c.LogFormat {
-	case "":
-		c.LogFormat = "text"
-	case "text", "json":
-	default:
-		return c, fmt.Errorf("LOG_FORMAT is %q: use text or json", c.LogFormat)
+	if c.LogLevel, c.LogFormat, err = logSettings(get); err != nil {
+		return c, err
 	}
 	c.SocketConnections = 2
 	if s := get("SOCKET_CONNECTIONS"); s != "" {
@@ -175,6 +164,31 @@ func Load(getenv func(string) string) (Config, error) {
 		c.SocketConnections = n
 	}
 	return c, nil
+}
+
+// logSettings reads LOG_LEVEL and LOG_FORMAT.
+func logSettings(get func(string) string) (slog.Level, string, error) {
+	var level slog.Level
+	switch lv := strings.ToLower(get("LOG_LEVEL")); lv {
+	case "", "info":
+		level = slog.LevelInfo
+	case "debug":
+		level = slog.LevelDebug
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return 0, "", fmt.Errorf("LOG_LEVEL is %q: use debug, info, warn or error", lv)
+	}
+	switch format := strings.ToLower(get("LOG_FORMAT")); format {
+	case "":
+		return level, "text", nil
+	case "text", "json":
+		return level, format, nil
+	default:
+		return 0, "", fmt.Errorf("LOG_FORMAT is %q: use text or json", format)
+	}
 }
 
 func validUserID(s string) bool { return validID(s, "UW") }

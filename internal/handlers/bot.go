@@ -146,6 +146,9 @@ type Config struct {
 	// BusyReplies bounds the goroutines telling users the queue is full.
 	BusyReplies int // default 64
 	Observer    Observer
+	// SyncPace spaces SyncImages' checks; default 700ms, for Slack's rate
+	// limits (the playground's simulated Slack has none).
+	SyncPace time.Duration
 }
 
 // Bot handles Slack payloads: it is the transports' envelope.Dispatcher.
@@ -162,6 +165,7 @@ type Bot struct {
 	channel  string // Config.LibraryChannel
 	obs      Observer
 	timeout  time.Duration
+	pace     time.Duration // Config.SyncPace
 
 	routes  *router
 	workers int
@@ -193,6 +197,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
+	if cfg.SyncPace <= 0 {
+		cfg.SyncPace = syncPace
+	}
 	b := &Bot{
 		searcher: cfg.Search,
 		library:  cfg.Library,
@@ -204,6 +211,7 @@ func New(cfg Config) (*Bot, error) {
 		channel:  cfg.LibraryChannel,
 		obs:      cfg.Observer,
 		timeout:  cfg.JobTimeout,
+		pace:     cfg.SyncPace,
 		workers:  cfg.Workers,
 		queue:    make(chan job, cfg.QueueSize),
 		busy:     make(chan struct{}, cfg.BusyReplies),

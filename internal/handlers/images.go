@@ -173,8 +173,8 @@ func (b *Bot) repairImage(ctx context.Context, st sticker.Sticker) (sticker.Stic
 	return b.hostImage(ctx, st.ID)
 }
 
-// syncPace spaces SyncImages' checks: files.info is Tier 4 (100+ a minute),
-// shared with the rest of the bot.
+// syncPace spaces SyncImages' checks by default: files.info is Tier 4 (100+
+// a minute), shared with the rest of the bot.
 const syncPace = 700 * time.Millisecond
 
 // SyncImages gives every stored sticker image a Slack copy that Slack
@@ -233,7 +233,7 @@ func (b *Bot) syncImages(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(syncPace):
+			case <-time.After(b.pace):
 			}
 		}
 		if len(page) < batch {

@@ -1,16 +1,19 @@
-// Package pgcluster runs a throwaway PostgreSQL cluster for tests that need
-// a database they may stop and start (outages), without touching the shared
-// server the other tests use.
+// Package pgcluster runs a throwaway PostgreSQL cluster: for tests that
+// need a database they may stop and start (outages) without touching the
+// shared server the other tests use, and for the playground, which needs a
+// database nobody has to set up.
 //
 // A Cluster is made by initdb in a temporary directory (trust
 // authentication, fsync off), listens only on 127.0.0.1 at a free port and
-// keeps its Unix socket in its own directory. It is stopped and removed when
-// the test ends.
+// keeps its Unix socket in its own directory. [Launch] returns one that
+// lives until [Cluster.Close]; [Start] one that is removed when the test
+// ends. The package does not import testing: [TB] is the part of
+// testing.TB that [Start] and friends use.
 //
-// initdb and postgres refuse to run as root. When the test runs as root the
-// binaries are run as the "postgres" OS user (through runuser, or su), with
-// the directory handed over to that user. A test that cannot get a cluster
-// fails with a message saying why; it never skips.
+// initdb and postgres refuse to run as root. When the process runs as root
+// the binaries are run as the "postgres" OS user (through runuser, or su),
+// with the directory handed over to that user. A test that cannot get a
+// cluster fails with a message saying why; it never skips.
 package pgcluster
 
 import (
@@ -27,7 +30,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,7 +51,20 @@ var BinDirs = []string{
 // osUser is the account the server runs as when the test runs as root.
 const osUser = "postgres"
 
-// Cluster is a PostgreSQL cluster of one test.
+// ErrNoServer is returned (wrapped) by [Launch] when PostgreSQL's server
+// programs (initdb, pg_ctl) are not installed.
+var ErrNoServer = errors.New("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+
+// TB is what [Start], [Cluster.Stop], [Cluster.Start], [Cluster.Pause] and
+// [Cluster.Resume] need of a test; *testing.T, *testing.B and testing.TB
+// have it.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Fatalf(format string, args ...any)
+}
+
+// Cluster is a throwaway PostgreSQL cluster.
 type Cluster struct {
 	dir     string // owned by the server's user: data/, sock/, log
 	data    string
@@ -65,15 +80,29 @@ type Cluster struct {
 }
 
 // Start creates, starts and prepares a cluster (a database DatabaseName
-// with pg_trgm), and registers its removal when t ends.
-func Start(t testing.TB) *Cluster {
+// with pg_trgm), and registers its removal when t ends. It fails the test
+// when it cannot.
+func Start(t TB) *Cluster {
 	t.Helper()
-	c, err := create()
-	if c != nil {
-		t.Cleanup(c.destroy)
-	}
+	c, err := Launch(context.Background())
 	if err != nil {
 		t.Fatalf("pgcluster: %v", err)
+	}
+	t.Cleanup(c.destroy)
+	return c
+}
+
+// Launch creates, starts and prepares a cluster (a database DatabaseName
+// with pg_trgm) that runs until [Cluster.Close]. Without PostgreSQL's
+// server programs the error wraps [ErrNoServer]; on any error nothing is
+// left behind. ctx bounds the wait for the new server's first connection.
+func Launch(ctx context.Context) (*Cluster, error) {
+	c, err := create()
+	if err != nil {
+		if c != nil {
+			c.destroy()
+		}
+		return nil, err
 	}
 	// The port was free a moment ago; another process may have taken it.
 	for attempt := 1; ; attempt++ {
@@ -82,17 +111,24 @@ func Start(t testing.TB) *Cluster {
 			break
 		}
 		if attempt == 3 || !strings.Contains(err.Error(), "could not") {
-			t.Fatalf("pgcluster: %v", err)
+			c.destroy()
+			return nil, err
 		}
 		if c.port, err = freePort(); err != nil {
-			t.Fatalf("pgcluster: %v", err)
+			c.destroy()
+			return nil, err
 		}
 	}
-	if err := c.prepare(); err != nil {
-		t.Fatalf("pgcluster: %v", err)
+	if err := c.prepare(ctx); err != nil {
+		c.destroy()
+		return nil, err
 	}
-	return c
+	return c, nil
 }
+
+// Close stops the server at once (nothing in it is worth keeping) and
+// removes its files. It is safe to call more than once.
+func (c *Cluster) Close() { c.destroy() }
 
 // URL returns the URL of the cluster's database DatabaseName.
 func (c *Cluster) URL() string {
@@ -104,7 +140,7 @@ func (c *Cluster) Port() int { return c.port }
 
 // Stop shuts the server down with pg_ctl stop -m fast: sessions are
 // terminated and new connections refused until Start.
-func (c *Cluster) Stop(t testing.TB) {
+func (c *Cluster) Stop(t TB) {
 	t.Helper()
 	if err := c.TryStop(); err != nil {
 		t.Fatalf("pgcluster: %v", err)
@@ -112,7 +148,7 @@ func (c *Cluster) Stop(t testing.TB) {
 }
 
 // Start starts the server again, on the same port and data.
-func (c *Cluster) Start(t testing.TB) {
+func (c *Cluster) Start(t TB) {
 	t.Helper()
 	if err := c.TryStart(); err != nil {
 		t.Fatalf("pgcluster: %v", err)
@@ -219,8 +255,8 @@ func create() (*Cluster, error) {
 }
 
 // prepare creates the database and pg_trgm in it.
-func (c *Cluster) prepare() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func (c *Cluster) prepare(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	admin := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
 	conn, err := pgx.Connect(ctx, admin)
@@ -332,8 +368,8 @@ func findBin() (string, error) {
 			return d, nil
 		}
 	}
-	return "", errors.New("no PostgreSQL binaries (initdb, pg_ctl) found in PG_BINDIR, " +
-		strings.Join(BinDirs, ", ") + " or PATH; install the PostgreSQL server package")
+	return "", fmt.Errorf("%w: none in PG_BINDIR, %s or PATH; install the PostgreSQL server package",
+		ErrNoServer, strings.Join(BinDirs, ", "))
 }
 
 // freePort asks the kernel for a free loopback port.
@@ -361,7 +397,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // Pause freezes the server (SIGSTOP to the postmaster and every backend):
 // it keeps its sockets open but answers nothing, like a database host that
 // hangs. Connections are accepted by the kernel and then time out.
-func (c *Cluster) Pause(t testing.TB) {
+func (c *Cluster) Pause(t TB) {
 	t.Helper()
 	if err := c.signalAll(syscall.SIGSTOP); err != nil {
 		t.Fatalf("pgcluster: pause: %v", err)
@@ -369,7 +405,7 @@ func (c *Cluster) Pause(t testing.TB) {
 }
 
 // Resume undoes Pause.
-func (c *Cluster) Resume(t testing.TB) {
+func (c *Cluster) Resume(t TB) {
 	t.Helper()
 	if err := c.signalAll(syscall.SIGCONT); err != nil {
 		t.Fatalf("pgcluster: resume: %v", err)

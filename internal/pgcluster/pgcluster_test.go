@@ -2,6 +2,8 @@ package pgcluster
 
 import (
 	"context"
+	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -58,4 +60,40 @@ func TestPauseResume(t *testing.T) {
 		t.Fatalf("after resume: %v", err)
 	}
 	c.Pause(t) // cleanup must cope with a paused cluster
+}
+
+// Launch is the API without a test: the cluster lives until Close, which
+// removes everything.
+func TestLaunchClose(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Launch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if v, err := query(ctx, c.URL()); err != nil || v == "" {
+		t.Fatalf("pg_trgm in %s: %q %v", c.URL(), v, err)
+	}
+	c.Close()
+	if _, err := os.Stat(c.dir); !os.IsNotExist(err) {
+		t.Errorf("%s after Close: %v", c.dir, err)
+	}
+	if _, err := query(ctx, c.URL()); err == nil {
+		t.Fatal("the closed cluster answered")
+	}
+	c.Close() // twice is fine
+}
+
+func TestLaunchWithoutServer(t *testing.T) {
+	t.Setenv("PG_BINDIR", t.TempDir())
+	t.Setenv("PATH", t.TempDir())
+	saved := BinDirs
+	BinDirs = nil
+	defer func() { BinDirs = saved }()
+	_, err := Launch(context.Background())
+	if !errors.Is(err, ErrNoServer) {
+		t.Fatalf("Launch without binaries: %v, want ErrNoServer", err)
+	}
 }

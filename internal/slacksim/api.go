@@ -156,6 +156,8 @@ func lookupMethod(name string) apiMethod {
 		return (*Server).viewsPush
 	case "views.update":
 		return (*Server).viewsUpdate
+	case "views.publish":
+		return (*Server).viewsPublish
 	case "files.info":
 		return (*Server).filesInfo
 	case "files.getUploadURLExternal":
@@ -223,7 +225,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return h(s, a)
+		r := h(s, a)
+		if code, _ := r.body["error"].(string); code != "" {
+			s.noteRefusalLocked(method, a, code, r.body)
+		}
+		return r
 	}()
 
 	var body []byte

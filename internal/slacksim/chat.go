@@ -321,16 +321,21 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	post := ResponsePost{URL: u, At: time.Now()}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	post.Body = body
+	injected := false // by FailNext: not the app's doing
 	record := func(status int, answer string) {
 		post.Status, post.Answer = status, answer
 		s.mu.Lock()
 		s.responsePosts = append(s.responsePosts, post)
 		s.calls = append(s.calls, Call{Method: MethodResponseURL, Token: TokenNone, Params: map[string]string{"url": u, "body": string(body)}, JSON: true, At: post.At, Status: status, Error: errorIfNot200(status, answer)})
+		if status != http.StatusOK && !injected {
+			s.noteResponseRefusalLocked(u, answer)
+		}
 		s.notifyLocked()
 		s.mu.Unlock()
 	}
 	if f, ok := s.takeFailure(MethodResponseURL); ok {
 		if status, answer, done := s.writeFailure(w, r, f); done {
+			injected = true
 			record(status, answer)
 			return
 		}
@@ -485,7 +490,7 @@ func (s *Server) applyCommandAckLocked(env *envelope, a Ack) {
 		// The invocation is shown in the channel along with the response.
 		var cmd struct{ Command, Text string }
 		_ = json.Unmarshal(env.payload, &cmd)
-		s.addMessageLocked(&Message{Channel: env.channel, User: env.user, Text: strings.TrimSpace(cmd.Command + " " + cmd.Text), Source: "command_echo"})
+		s.addMessageLocked(&Message{Channel: env.channel, User: env.user, Author: env.user, Text: strings.TrimSpace(cmd.Command + " " + cmd.Text), Source: "command_echo"})
 	}
 	if !rb.hasContent() {
 		return

@@ -27,6 +27,9 @@ type fileState struct {
 	channels  []string
 	created   time.Time
 	readyAt   time.Time // processing ends
+	// submitted: the file was submitted to the app in a file_input, which
+	// lets the app read it (files.info, url_private) though it is private.
+	submitted bool
 }
 
 // FileSpec describes a file to create with [Server.AddFile].
@@ -137,7 +140,7 @@ func (s *Server) botCanReadLocked(f *fileState) bool {
 	if !f.completed {
 		return false
 	}
-	if f.user == BotUserID {
+	if f.user == BotUserID || f.submitted {
 		return true
 	}
 	for _, id := range f.channels {

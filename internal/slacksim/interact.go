@@ -23,6 +23,12 @@ type Click struct {
 	// Value picks the option of a select, overflow or radio element by value.
 	// Buttons send their own value.
 	Value string
+	// Input, when set, is the element's new value (any select, a
+	// dispatching input) instead of Value.
+	Input *Input
+	// Inputs are the view's inputs as they stand (view.state.values of a
+	// click in a view).
+	Inputs Inputs
 }
 
 // userJSON is the "user" object of interaction payloads.
@@ -134,6 +140,14 @@ func (s *Server) BlockAction(ctx context.Context, c Click, opts ...DeliverOption
 		}
 		vj := v.json()
 		blocks = mustJSON(vj["blocks"])
+		if c.Inputs != nil {
+			values, err := s.stateValuesLocked(blocks, c.Inputs, false)
+			if err != nil {
+				s.mu.Unlock()
+				return Delivery{Conn: -1, Err: err}
+			}
+			vj["state"] = map[string]any{"values": values}
+		}
 		p["container"] = map[string]any{"type": "view", "view_id": v.id}
 		p["view"] = vj
 	default:
@@ -145,7 +159,13 @@ func (s *Server) BlockAction(ctx context.Context, c Click, opts ...DeliverOption
 		s.mu.Unlock()
 		return Delivery{Conn: -1, Err: fmt.Errorf("no element with action_id %q in %s", c.ActionID, blocks)}
 	}
-	act, err := actionJSON(e, bid, c.Value)
+	var act map[string]any
+	var err error
+	if c.Input != nil {
+		act, err = s.actionFromInputLocked(e, bid, *c.Input)
+	} else {
+		act, err = actionJSON(e, bid, c.Value)
+	}
 	if err != nil {
 		s.mu.Unlock()
 		return Delivery{Conn: -1, Err: err}
@@ -171,6 +191,9 @@ type Submission struct {
 	// Files maps the action_id of a file_input to file IDs; they are sent as
 	// full file objects, as Slack does.
 	Files map[string][]string
+	// Inputs, when set, replaces Values and Files: every input by block_id
+	// and action_id, of any element type.
+	Inputs Inputs
 }
 
 // ViewSubmission sends a view_submission interaction for the view, with
@@ -193,6 +216,16 @@ func (s *Server) ViewSubmission(ctx context.Context, sub Submission, opts ...Del
 	vj := top.json()
 	values := map[string]any{}
 	bs, _ := vj["blocks"].([]any)
+	if sub.Inputs != nil {
+		var err error
+		values, err = s.stateValuesLocked(mustJSON(vj["blocks"]), sub.Inputs, true)
+		if err != nil {
+			s.mu.Unlock()
+			return Delivery{Conn: -1, Err: err}
+		}
+		s.markSubmittedLocked(sub.Inputs)
+		bs = nil
+	}
 	for _, x := range bs {
 		b, _ := x.(map[string]any)
 		if b["type"] != "input" {
@@ -230,6 +263,7 @@ func (s *Server) ViewSubmission(ctx context.Context, sub Submission, opts ...Del
 					s.mu.Unlock()
 					return Delivery{Conn: -1, Err: fmt.Errorf("input %s: unknown file %s", aid, id)}
 				}
+				f.submitted = true
 				files = append(files, s.fileJSONLocked(f))
 			}
 			st["files"] = files

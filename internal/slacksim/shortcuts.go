@@ -32,7 +32,7 @@ func (s *Server) PostUserMessage(um UserMessage) (Message, error) {
 			return Message{}, fmt.Errorf("slacksim: no message %s in %s to reply to", um.ThreadTS, um.Channel)
 		}
 	}
-	m := s.addMessageLocked(&Message{Channel: um.Channel, ThreadTS: um.ThreadTS, User: um.User,
+	m := s.addMessageLocked(&Message{Channel: um.Channel, ThreadTS: um.ThreadTS, User: um.User, Author: um.User,
 		Text: um.Text, Source: SourceUser})
 	return m.clone(), nil
 }
@@ -65,6 +65,9 @@ type MessageShortcut struct {
 func (s *Server) MessageShortcut(ctx context.Context, ms MessageShortcut, opts ...DeliverOption) Delivery {
 	if ms.User == "" || ms.CallbackID == "" || ms.Message.TS == "" {
 		return Delivery{Type: TypeInteractive, Conn: -1, Err: fmt.Errorf("slacksim: MessageShortcut needs a User, a CallbackID and a Message")}
+	}
+	if a := s.cfg.app; a != nil && !slices.Contains(a.MessageShortcuts, ms.CallbackID) {
+		return Delivery{Type: TypeInteractive, Conn: -1, Err: fmt.Errorf("the app has no message shortcut %q", ms.CallbackID)}
 	}
 	s.mu.Lock()
 	m := s.findMessageLocked(ms.Message.Channel, ms.Message.TS)
@@ -110,6 +113,9 @@ type GlobalShortcut struct {
 func (s *Server) GlobalShortcut(ctx context.Context, gs GlobalShortcut, opts ...DeliverOption) Delivery {
 	if gs.User == "" || gs.CallbackID == "" {
 		return Delivery{Type: TypeInteractive, Conn: -1, Err: fmt.Errorf("slacksim: GlobalShortcut needs a User and a CallbackID")}
+	}
+	if a := s.cfg.app; a != nil && !slices.Contains(a.GlobalShortcuts, gs.CallbackID) {
+		return Delivery{Type: TypeInteractive, Conn: -1, Err: fmt.Errorf("the app has no global shortcut %q", gs.CallbackID)}
 	}
 	s.mu.Lock()
 	env := &envelope{id: newUUID(), typ: TypeInteractive, interaction: "shortcut", user: gs.User}

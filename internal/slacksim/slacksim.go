@@ -1,20 +1,36 @@
 // Package slacksim is a Slack simulator: a loopback stand-in for the parts
 // of Slack that a bot talks to: apps.connections.open and the Socket Mode
 // WebSocket (or signed HTTP deliveries to Request URLs), the Web API methods
-// used for messages, modals and files, response_url webhooks and url_private
-// downloads. The tests run the real bot against it; it is to become a
-// product component too, behind a browser playground.
+// used for messages, modals, the Home tab and files, response_url webhooks
+// and url_private downloads. The tests run the real bot against it
+// ([New], which takes a test); so does `stickerbot playground`, behind a
+// page in the browser ([Start], which does not). The package does not
+// import testing.
 //
-// The fake copies Slack's wire formats and error codes (as documented, or as
-// observed through slack-go v0.35.0) so that a bot built on slack-go can be run
-// unchanged against it: point slack.OptionAPIURL (or SLACK_API_URL) at
-// [Server.APIURL] and use [Server.BotToken] and [Server.AppToken].
+// The simulator copies Slack's wire formats and error codes (as
+// documented, or as observed through slack-go v0.35.0) so that a bot built
+// on slack-go can be run unchanged against it: point slack.OptionAPIURL
+// (or SLACK_API_URL) at [Server.APIURL] and use [Server.BotToken] and
+// [Server.AppToken].
 //
-// Everything the bot does is recorded (Web API calls, acks, response_url posts,
-// messages as the user would see them) and can be awaited from the test
-// goroutine. Protocol mistakes that Slack would punish silently (late acks,
-// unknown or duplicate acks, bad view_submission errors) are recorded as
-// [Violation]s.
+// It plays the people's side too, as the Slack client would: slash
+// commands ([Server.SlashCommand], and [Server.TypeCommand] with the
+// client's checks), button clicks and selects ([Server.BlockAction]),
+// modal submissions and closes ([Server.ViewSubmission],
+// [Server.CloseView]), messages ([Server.PostUserMessage], and
+// [Server.TypeMessage] with the client's formatting, mentions and
+// events), global and message shortcuts, and App Home
+// ([Server.AppHomeOpened]). [WithUsers] and [WithApp] say who is in the
+// workspace and how the app is configured (its manifest).
+//
+// Everything the bot does is recorded (Web API calls, acks, response_url
+// posts, messages as users see them, views) and can be awaited from the
+// test goroutine (Wait*) or a program ([Server.AwaitAck],
+// [Server.Changed]). Protocol mistakes that Slack would punish silently
+// (late acks, unknown or duplicate acks, bad view_submission errors) are
+// recorded as [Violation]s; calls Slack refuses for what they carry
+// (invalid blocks, over-long texts, expired trigger_ids) as [Refusal]s,
+// where the message would have appeared.
 //
 // Example:
 //
@@ -35,7 +51,8 @@
 //	_ = ack
 //
 // All methods are safe for concurrent use. The Wait* methods call t.Fatalf when
-// their context ends first, so they must be called from the test goroutine.
+// their context ends first, so they must be called from the test goroutine
+// (and cannot be used on a Server made by Start).
 package slacksim
 
 import (
@@ -43,12 +60,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -77,11 +94,36 @@ const (
 	MethodFileDownload = "file_download"
 )
 
-// Server is a running fake Slack. Create it with [New].
+// TB is what the fake needs of a test; testing.TB has it. The package does
+// not import testing, so a program (the playground) can run it too.
+type TB interface {
+	Helper()
+	Logf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// noTest is the TB of a Server started outside a test: Wait* methods,
+// which fail a test, cannot be used there.
+type noTest struct{ log *slog.Logger }
+
+func (noTest) Helper()                      {}
+func (noTest) Cleanup(func())               {}
+func (n noTest) Logf(f string, args ...any) { n.log.Debug(fmt.Sprintf(f, args...)) }
+func (n noTest) Errorf(f string, args ...any) {
+	n.log.Error(fmt.Sprintf(f, args...))
+}
+func (noTest) Fatalf(f string, args ...any) {
+	panic("slacksim: a Wait method needs a test: " + fmt.Sprintf(f, args...))
+}
+
+// Server is a running fake Slack. Create it with [New] in a test, or
+// [Start] in a program.
 type Server struct {
-	t    testing.TB
+	t    TB
 	cfg  config
-	hs   *httptest.Server
+	hs   *http.Server
 	base string // http://127.0.0.1:PORT
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -113,6 +155,10 @@ type Server struct {
 	files         map[string]*fileState
 	uploads       map[string]string // upload path -> file id
 	lastTS        int64             // microseconds of the last message ts
+
+	version  uint64            // counts notifyLocked calls
+	homes    map[string]string // user -> Home tab view id
+	refusals []Refusal
 }
 
 type config struct {
@@ -130,6 +176,10 @@ type config struct {
 	channels         []Channel
 	debug            bool
 	requestURL       *requestURL // WithRequestURL: deliver over HTTP
+	logger           *slog.Logger
+	addr             string
+	users            []User
+	app              *App // nil: anything goes
 }
 
 // Option configures a [Server].
@@ -188,8 +238,16 @@ func WithChannels(chs ...Channel) Option {
 	return func(c *config) { c.channels = append([]Channel(nil), chs...) }
 }
 
-// WithDebug logs every WebSocket frame and Web API call with t.Logf.
+// WithDebug logs every WebSocket frame and Web API call with t.Logf (or,
+// for [Start], the logger at debug level).
 func WithDebug() Option { return func(c *config) { c.debug = true } }
+
+// WithLogger is the logger of a Server made by [Start] (default: none).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithAddr is the address a Server listens on (default 127.0.0.1:0, a
+// free loopback port).
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
 // DefaultChannels are the channels a [Server] starts with unless [WithChannels]
 // is given: C1 (#general, bot is a member), C2 (#random, bot is not a member),
@@ -206,8 +264,22 @@ func DefaultChannels() []Channel {
 }
 
 // New starts a fake Slack on 127.0.0.1 and closes it in t.Cleanup.
-func New(t testing.TB, opts ...Option) *Server {
+func New(t TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatalf("slacksim: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a simulated Slack outside a test (on 127.0.0.1 at a free
+// port unless [WithAddr]), until Close. Its Wait* methods cannot be used:
+// they fail a test; AwaitAck and Changed are for programs.
+func Start(opts ...Option) (*Server, error) { return start(nil, opts) }
+
+func start(t TB, opts []Option) (*Server, error) {
 	cfg := config{
 		botToken:         "xoxb-fake-bot-token",
 		appToken:         "xapp-1-fake-app-token",
@@ -219,9 +291,17 @@ func New(t testing.TB, opts ...Option) *Server {
 		responseURLUses:  5,
 		responseURLTTL:   30 * time.Minute,
 		channels:         DefaultChannels(),
+		users:            defaultUsers(),
+		addr:             "127.0.0.1:0",
 	}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if t == nil {
+		t = noTest{cfg.logger}
 	}
 	s := &Server{
 		t:            t,
@@ -237,6 +317,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		views:        map[string]*viewState{},
 		files:        map[string]*fileState{},
 		uploads:      map[string]string{},
+		homes:        map[string]string{},
 	}
 	for _, ch := range cfg.channels {
 		ch.Members = append([]string(nil), ch.Members...)
@@ -249,10 +330,14 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("/upload/", s.serveUpload)
 	mux.HandleFunc("/files-pri/", s.serveDownload)
 	mux.HandleFunc("/", s.serveSignIn)
-	s.hs = httptest.NewServer(mux)
-	s.base = s.hs.URL
-	t.Cleanup(s.Close)
-	return s
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	s.hs = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.base = "http://" + ln.Addr().String()
+	go func() { _ = s.hs.Serve(ln) }()
+	return s, nil
 }
 
 // Close shuts the fake down: every WebSocket is dropped, pending timers stop and
@@ -290,6 +375,7 @@ func (s *Server) AppToken() string { return s.cfg.appToken }
 
 // notifyLocked wakes every waiter. s.mu must be held.
 func (s *Server) notifyLocked() {
+	s.version++
 	close(s.changed)
 	s.changed = make(chan struct{})
 }

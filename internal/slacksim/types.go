@@ -67,6 +67,8 @@ type Channel struct {
 	// Members are the user IDs in the channel (for chat.postEphemeral's
 	// user_not_in_channel).
 	Members []string
+	// Topic is shown under the channel's name.
+	Topic string
 }
 
 // Call is one recorded Web API call.
@@ -152,6 +154,9 @@ type Message struct {
 	// Ephemeral messages are seen only by User.
 	Ephemeral bool
 	User      string
+	// Author wrote it: the bot (BotUserID, or "" for what the app posted),
+	// a person (PostUserMessage, command echoes) or SlackbotID.
+	Author string
 	// Text, Blocks and Attachments are the current content.
 	Text        string
 	Blocks      json.RawMessage

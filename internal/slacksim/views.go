@@ -54,6 +54,8 @@ type viewState struct {
 	req        map[string]any // the view object as the app sent it (blocks normalised)
 	open       bool
 	created    time.Time
+	home       bool              // a Home tab (views.publish), not on any modal stack
+	errors     map[string]string // field errors of the last submission
 }
 
 // View is a modal view opened by the bot.
@@ -72,6 +74,11 @@ type View struct {
 	JSON json.RawMessage
 	// Open reports whether the view is still on the user's modal stack.
 	Open bool
+	// Type is "modal" or "home".
+	Type string
+	// Errors are the field errors (by block_id) the app answered the last
+	// submission with, shown under the fields.
+	Errors map[string]string
 }
 
 // InputBlockIDs returns the block_ids of the view's input blocks.
@@ -115,7 +122,16 @@ func (v *viewState) json() map[string]any {
 
 func (v *viewState) snapshot() View {
 	j := v.json()
-	out := View{ID: v.id, User: v.user, Hash: v.hash, RootID: v.rootID, PreviousID: v.previousID, Open: v.open, JSON: mustJSON(j)}
+	out := View{ID: v.id, User: v.user, Hash: v.hash, RootID: v.rootID, PreviousID: v.previousID, Open: v.open, JSON: mustJSON(j), Type: "modal"}
+	if v.home {
+		out.Type = "home"
+	}
+	if len(v.errors) > 0 {
+		out.Errors = make(map[string]string, len(v.errors))
+		for k, e := range v.errors {
+			out.Errors[k] = e
+		}
+	}
 	out.CallbackID, _ = str(v.req["callback_id"])
 	out.ExternalID, _ = str(v.req["external_id"])
 	out.PrivateMetadata, _ = str(v.req["private_metadata"])
@@ -143,6 +159,12 @@ func invalidArgs(errs []string) apiResp {
 
 // parseViewLocked validates a modal view object. s.mu must be held.
 func (s *Server) parseViewLocked(raw string) (map[string]any, *apiResp) {
+	return s.parseViewTypeLocked(raw, "modal")
+}
+
+// parseViewTypeLocked validates a view object of type typ (modal or
+// home). s.mu must be held.
+func (s *Server) parseViewTypeLocked(raw, typ string) (map[string]any, *apiResp) {
 	if raw == "" {
 		r := invalidArgs([]string{"missing required field: view"})
 		return nil, &r
@@ -157,10 +179,10 @@ func (s *Server) parseViewLocked(raw string) (map[string]any, *apiResp) {
 		return nil, &r
 	}
 	c := &blockCheck{s: s, blockIDs: map[string]bool{}}
-	if t, _ := str(v["type"]); t != "modal" {
-		c.add("/view/type", "must be modal")
+	if t, _ := str(v["type"]); t != typ {
+		c.add("/view/type", "must be %s", typ)
 	}
-	c.text("/view/title", v["title"], 24, true, true)
+	c.text("/view/title", v["title"], 24, true, typ == "modal")
 	c.text("/view/close", v["close"], 24, true, false)
 	c.text("/view/submit", v["submit"], 24, true, false)
 	c.maxLen("/view/private_metadata", v["private_metadata"], 3000)
@@ -182,7 +204,7 @@ func (s *Server) parseViewLocked(raw string) (map[string]any, *apiResp) {
 			}
 		}
 	}
-	if hasInput && v["submit"] == nil {
+	if hasInput && v["submit"] == nil && typ == "modal" {
 		c.add("/view", "must provide submit when the view has input blocks")
 	}
 	if len(c.errs) > 0 {
@@ -293,14 +315,18 @@ func (s *Server) viewsUpdate(a apiArgs) apiResp {
 	if v == nil || !v.open {
 		return errResp("not_found")
 	}
-	req, bad := s.parseViewLocked(a.get("view"))
+	typ := "modal"
+	if v.home {
+		typ = "home"
+	}
+	req, bad := s.parseViewTypeLocked(a.get("view"), typ)
 	if bad != nil {
 		return *bad
 	}
 	if h := a.get("hash"); h != "" && h != v.hash {
 		return errResp("hash_conflict")
 	}
-	v.req, v.hash = req, newViewHash()
+	v.req, v.hash, v.errors = req, newViewHash(), nil
 	s.notifyLocked()
 	return okResp(map[string]any{"view": v.json()})
 }
@@ -351,6 +377,7 @@ func (s *Server) applyViewSubmissionAckLocked(env *envelope, a Ack) {
 	}
 	switch resp.ResponseAction {
 	case "errors":
+		v.errors = resp.Errors
 		inputs := v.snapshot().InputBlockIDs()
 		if len(resp.Errors) == 0 {
 			s.violationLocked(ViolationBadAckPayload, env.id, a.Conn, "response_action errors without errors")
@@ -367,7 +394,7 @@ func (s *Server) applyViewSubmissionAckLocked(env *envelope, a Ack) {
 			return
 		}
 		if resp.ResponseAction == "update" {
-			v.req, v.hash = req, newViewHash()
+			v.req, v.hash, v.errors = req, newViewHash(), nil
 			return
 		}
 		stack := s.stackLocked(v.user)
