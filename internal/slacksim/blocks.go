@@ -5,15 +5,50 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
-// Block Kit surfaces, which differ in their block limit.
+// Block Kit surfaces, which differ in their block limit and in the
+// blocks and elements they allow.
 const (
 	surfaceMessage = "message"
 	surfaceModal   = "modal"
+	surfaceHome    = "home"
 )
+
+// blockSurfaces lists the surfaces each block type is allowed on, from
+// Slack's Block Kit reference ("Available in surfaces"). Types missing
+// here are unknown to the checker.
+var blockSurfaces = map[string][]string{
+	"actions":         {surfaceMessage, surfaceModal, surfaceHome},
+	"context":         {surfaceMessage, surfaceModal, surfaceHome},
+	"divider":         {surfaceMessage, surfaceModal, surfaceHome},
+	"header":          {surfaceMessage, surfaceModal, surfaceHome},
+	"image":           {surfaceMessage, surfaceModal, surfaceHome},
+	"input":           {surfaceMessage, surfaceModal, surfaceHome},
+	"rich_text":       {surfaceMessage, surfaceModal, surfaceHome},
+	"section":         {surfaceMessage, surfaceModal, surfaceHome},
+	"video":           {surfaceMessage, surfaceModal, surfaceHome},
+	"card":            {surfaceMessage, surfaceModal, surfaceHome},
+	"alert":           {surfaceModal},
+	"carousel":        {surfaceMessage, surfaceHome},
+	"markdown":        {surfaceMessage},
+	"file":            {surfaceMessage},
+	"call":            {surfaceMessage},
+	"context_actions": {surfaceMessage},
+	"table":           {surfaceMessage},
+	"plan":            {surfaceMessage},
+	"task_card":       {surfaceMessage},
+	"container":       {surfaceMessage},
+}
+
+// elementSurfaces lists the surfaces of the elements not allowed on every
+// surface.
+var elementSurfaces = map[string][]string{
+	"file_input": {surfaceModal},
+}
 
 var fileIDPattern = regexp.MustCompile(`^F[A-Z0-9]{8,}$`)
 
@@ -21,6 +56,7 @@ var fileIDPattern = regexp.MustCompile(`^F[A-Z0-9]{8,}$`)
 // format.
 type blockCheck struct {
 	s        *Server
+	surface  string
 	errs     []string
 	blockIDs map[string]bool
 }
@@ -43,9 +79,9 @@ func (s *Server) validateBlocksLocked(raw json.RawMessage, surface string) (errs
 			return nil, false
 		}
 	}
-	c := &blockCheck{s: s, blockIDs: map[string]bool{}}
+	c := &blockCheck{s: s, surface: surface, blockIDs: map[string]bool{}}
 	limit := 50
-	if surface == surfaceModal {
+	if surface != surfaceMessage {
 		limit = 100
 	}
 	if len(blocks) > limit {
@@ -139,6 +175,10 @@ func (c *blockCheck) block(ptr string, b map[string]any) {
 		}
 	}
 	typ, _ := str(b["type"])
+	if on, known := blockSurfaces[typ]; known && !slices.Contains(on, c.surface) {
+		c.add(ptr+"/type", "%s blocks are not allowed in a %s (only in: %s)", typ, c.surface, strings.Join(on, ", "))
+		return
+	}
 	switch typ {
 	case "section":
 		if b["text"] == nil && b["fields"] == nil {
@@ -199,7 +239,7 @@ func (c *blockCheck) block(ptr string, b map[string]any) {
 		}
 	case "markdown":
 		c.maxLen(ptr+"/text", b["text"], 12000)
-	case "divider", "rich_text", "file", "video", "call", "context_actions", "card", "carousel", "table", "plan", "task_card":
+	case "divider", "rich_text", "file", "video", "call", "context_actions", "card", "carousel", "table", "plan", "task_card", "alert", "container":
 	case "":
 		c.add(ptr+"/type", "must provide a string")
 	default:
@@ -243,6 +283,9 @@ func (c *blockCheck) image(ptr string, b map[string]any) {
 func (c *blockCheck) element(ptr string, e map[string]any) {
 	typ, _ := str(e["type"])
 	c.maxLen(ptr+"/action_id", e["action_id"], 255)
+	if on, limited := elementSurfaces[typ]; limited && !slices.Contains(on, c.surface) {
+		c.add(ptr+"/type", "%s elements are not allowed in a %s (only in: %s)", typ, c.surface, strings.Join(on, ", "))
+	}
 	switch typ {
 	case "button":
 		c.text(ptr+"/text", e["text"], 75, true, true)
