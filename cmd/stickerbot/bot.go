@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,9 +52,11 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	bot, err := handlers.New(handlers.Config{
 		Search:   st,
+		Pages:    storePages{st},
 		Library:  st,
 		Claims:   st,
 		Images:   st,
+		StateKey: stateKey(cfg.BotToken.Reveal()),
 		Slack:    api,
 		Logger:   logger,
 		Admins:   cfg.Admins,
@@ -142,6 +146,16 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stickerbot stopped")
 	return nil
+}
+
+// stateKey is the key that signs what the bot keeps in views (a picker's
+// private_metadata). It is derived from the bot token, which every
+// replica shares and a restart keeps, so any of them trusts a picker
+// opened by another; the token itself never leaves the process.
+func stateKey(botToken string) []byte {
+	h := hmac.New(sha256.New, []byte(botToken))
+	h.Write([]byte("stickerbot view state v1"))
+	return h.Sum(nil)
 }
 
 // newSlackClient returns the Web API client: every call (apps.connections.open

@@ -25,6 +25,9 @@ type stubStore struct{}
 func (stubStore) Nth(context.Context, search.Query, int) (search.Match, bool, error) {
 	return search.Match{}, false, sticker.ErrNotFound
 }
+func (stubStore) Search(context.Context, search.Query, int, int) (search.Page, error) {
+	return search.Page{}, nil
+}
 func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound
 }
@@ -65,6 +68,9 @@ func (stubSlack) PostEphemeralContext(context.Context, string, string, ...slack.
 	return "", errStub
 }
 func (stubSlack) OpenViewContext(context.Context, string, slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	return nil, errStub
+}
+func (stubSlack) UpdateViewContext(context.Context, slack.ModalViewRequest, string, string, string) (*slack.ViewResponse, error) {
 	return nil, errStub
 }
 func (stubSlack) GetFileContext(context.Context, string, io.Writer) error { return errStub }
@@ -122,6 +128,7 @@ func FuzzViewSubmission(f *testing.F) {
 // libraryStore is all a Bot asks of the sticker library, as one value.
 type libraryStore interface {
 	Searcher
+	Pager
 	Library
 	Claims
 	Images
@@ -129,6 +136,6 @@ type libraryStore interface {
 
 // withLibrary returns cfg with st as the whole library.
 func withLibrary(st libraryStore, cfg Config) Config {
-	cfg.Search, cfg.Library, cfg.Claims, cfg.Images = st, st, st, st
+	cfg.Search, cfg.Pages, cfg.Library, cfg.Claims, cfg.Images = st, st, st, st, st
 	return cfg
 }

@@ -57,6 +57,17 @@ func (l *memLibrary) Nth(_ context.Context, _ search.Query, n int) (search.Match
 	return search.Match{Sticker: l.stickers[n]}, n+1 < len(l.stickers), nil
 }
 
+func (l *memLibrary) Search(_ context.Context, _ search.Query, offset, limit int) (search.Page, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.stickers)
+	page := search.Page{Total: n}
+	for _, st := range l.stickers[min(offset, n):min(offset+limit, n)] {
+		page.Matches = append(page.Matches, search.Match{Sticker: st})
+	}
+	return page, nil
+}
+
 func (l *memLibrary) Get(_ context.Context, id int64) (sticker.Sticker, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -115,6 +126,7 @@ func (l *memLibrary) List(_ context.Context, offset, limit int) ([]sticker.Stick
 type surface struct {
 	blocks   []map[string]any
 	callback string // a view's callback_id
+	meta     string // a view's private_metadata
 }
 
 // slackRecorder stands in for Slack's Web API and response_urls, and
@@ -139,8 +151,9 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 	var msg struct {
 		Blocks json.RawMessage
 		View   struct {
-			CallbackID string           `json:"callback_id"`
-			Blocks     []map[string]any `json:"blocks"`
+			CallbackID      string           `json:"callback_id"`
+			PrivateMetadata string           `json:"private_metadata"`
+			Blocks          []map[string]any `json:"blocks"`
 		}
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
@@ -150,7 +163,7 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 		msg.Blocks = json.RawMessage(form.Get("blocks"))
 	}
 	if msg.View.CallbackID != "" {
-		s = surface{blocks: msg.View.Blocks, callback: msg.View.CallbackID}
+		s = surface{blocks: msg.View.Blocks, callback: msg.View.CallbackID, meta: msg.View.PrivateMetadata}
 	} else if len(msg.Blocks) > 0 {
 		_ = json.Unmarshal(msg.Blocks, &s.blocks)
 	}
@@ -158,7 +171,7 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 	rec.surfaces = append(rec.surfaces, s)
 	rec.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","message_ts":"1.1","view":{"id":"V1"}}`)
+	fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","message_ts":"1.1","view":{"id":"V1","hash":"h1"}}`)
 }
 
 func (rec *slackRecorder) take() []surface {
@@ -193,6 +206,9 @@ func (s surface) elements() []element {
 		case "input":
 			if b["dispatch_action"] == true {
 				add(blockID, b["element"])
+				if n := len(out) - 1; n >= 0 && out[n].value == "" {
+					out[n].value = "cat" // what someone types
+				}
 			}
 		default:
 			if a, ok := b["accessory"]; ok {
@@ -210,10 +226,11 @@ func (s surface) elements() []element {
 // verbs by parseCommand; events by the manifests' subscriptions.
 func TestRoutes(t *testing.T) {
 	rec := newSlackRecorder(t)
-	lib := newMemLibrary(listPageSize + 2) // two pages, a Next that wraps
+	lib := newMemLibrary(max(listPageSize, pickerPageSize) + 2) // two pages, a Next that wraps
 	b, err := New(withLibrary(lib, Config{
 		Slack:  slack.New("xoxb-test", slack.OptionAPIURL(rec.srv.URL+"/api/")),
 		Logger: slog.New(slog.DiscardHandler), Admins: []string{"UADMIN"},
+		ViewUpdatesPerMinute: 1e6,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +256,7 @@ func TestRoutes(t *testing.T) {
 		}
 		reached[table][id] = true
 	}
-	for _, text := range []string{"cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list"} {
+	for _, text := range []string{"", "cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list"} {
 		c := parseCommand(text)
 		reach(tableCommands, c.Verb)
 		dispatch(envelope.SlashCommand, map[string]string{"user_id": "UADMIN", "channel_id": "C1", "command": "/sticker",
@@ -249,6 +266,17 @@ func TestRoutes(t *testing.T) {
 		reach(tableEvents, ev)
 		dispatch(envelope.Event, map[string]any{"type": "event_callback", "event_id": fmt.Sprint("Ev", n),
 			"event": map[string]any{"type": ev, "user": "UADMIN", "channel": "C1", "ts": "1.2", "text": "<@UBOT> cat"}})
+	}
+
+	for _, sc := range []string{shortcutReply, shortcutSend} {
+		reach(tableShortcuts, sc)
+		dispatch(envelope.Interactive, map[string]any{"type": "message_action", "callback_id": sc, "user": map[string]any{"id": "UADMIN"},
+			"channel": map[string]any{"id": "C1"}, "message_ts": "1.2", "message": map[string]any{"ts": "1.2", "text": "hi"},
+			"response_url": hook, "trigger_id": fmt.Sprint("t", n)})
+	}
+	for _, sc := range []string{shortcutSend} {
+		dispatch(envelope.Interactive, map[string]any{"type": "shortcut", "callback_id": sc, "user": map[string]any{"id": "UADMIN"},
+			"trigger_id": fmt.Sprint("t", n)})
 	}
 
 	used := map[element]bool{}
@@ -265,8 +293,11 @@ func TestRoutes(t *testing.T) {
 					continue
 				}
 				meta := `{"c":"C1"}`
-				if s.callback == viewEdit {
+				switch s.callback {
+				case viewEdit:
 					meta = `{"c":"C1","id":1}`
+				case viewPicker:
+					meta = s.meta
 				}
 				state := map[string]any{
 					blockName: map[string]any{blockName: map[string]any{"type": "plain_text_input", "value": fmt.Sprint("new ", n)}},
@@ -287,9 +318,19 @@ func TestRoutes(t *testing.T) {
 					continue
 				}
 				used[e] = true
-				dispatch(envelope.Interactive, map[string]any{"type": "block_actions", "user": map[string]any{"id": "UADMIN"},
+				click := map[string]any{"type": "block_actions", "user": map[string]any{"id": "UADMIN"},
 					"channel": map[string]any{"id": "C1"}, "response_url": hook, "trigger_id": fmt.Sprint("t", n),
-					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}})
+					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}}
+				// The typed text and the chosen conversation a click in a picker sees.
+				state := map[string]any{"values": map[string]any{blockPickerWhere: map[string]any{actionPickerWhere: map[string]any{
+					"type": "conversations_select", "selected_conversation": "C1"}}}}
+				if s.callback != "" { // a click in a view: no response_url, the view instead
+					delete(click, "response_url")
+					delete(click, "channel")
+					click["container"] = map[string]any{"type": "view", "view_id": "V1"}
+					click["view"] = map[string]any{"id": "V1", "hash": "h1", "callback_id": s.callback, "private_metadata": s.meta, "state": state}
+				}
+				dispatch(envelope.Interactive, click)
 			}
 		}
 	}

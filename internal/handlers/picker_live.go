@@ -1,0 +1,246 @@
+package handlers
+
+// Keeping an open picker up to date as the user types: one block_actions
+// per keystroke, each acked at once, and at most one views.update at a
+// time per view, always for the latest query.
+//
+// Slack sends an action for every character entered or removed, and
+// views.update is limited per workspace (Tier 4: about 100 a minute,
+// shared by every user). So each view has one renderer at a time: a
+// keystroke that arrives while its view is being rendered only replaces
+// what the renderer does next, and when the renderer is done it renders
+// the latest query, never an older one after a newer one. Every update
+// waits for a token from the workspace's bucket; while it waits, newer
+// keystrokes replace the query it will render. Each update passes the
+// newest hash the bot knows for the view (from its own last update, or
+// the payload), so that an update made meanwhile by someone else (another
+// replica) is not overwritten: on hash_conflict the render is dropped, and
+// the next keystroke's payload brings the new hash; nothing loops.
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Tier 4 allows "100+" calls a minute per workspace; the bot keeps to 100
+// with a burst for someone typing a word.
+const (
+	viewUpdatesPerMinute = 100
+	viewUpdateBurst      = 20
+	// renderWait bounds how long a render waits for a token: the user
+	// has typed on, or given up, by then.
+	renderWait = 10 * time.Second
+)
+
+// bucket is a token bucket: rate tokens a second, at most burst saved.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(perMinute, burst int) *bucket {
+	return &bucket{rate: float64(perMinute) / 60, burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+// wait takes a token, waiting for one until ctx ends.
+func (b *bucket) wait(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		now := time.Now()
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+		b.last = now
+		if b.tokens >= 1 {
+			b.tokens--
+			b.mu.Unlock()
+			return nil
+		}
+		need := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+		b.mu.Unlock()
+		t := time.NewTimer(need)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// renderJob is what a view should show next: the content is worked out
+// when its turn comes.
+type renderJob struct {
+	meta   pickerMeta
+	note   string
+	broken bool
+	hash   string // the view's hash in the payload that asked for it
+}
+
+// viewRender is one view's renderer state. Guarded by renders.mu.
+type viewRender struct {
+	next    *renderJob // the latest job not yet started; nil when none
+	running bool
+	hash    string // the hash of the bot's own last update of the view
+}
+
+// renders keeps the views being rendered; a view is forgotten when its
+// renderer has nothing left to do.
+type renders struct {
+	mu     sync.Mutex
+	views  map[string]*viewRender
+	bucket *bucket
+}
+
+// render asks for viewID to show j. It returns at once: the view's
+// renderer, started here if none runs, does the work.
+func (b *Bot) render(viewID string, j renderJob) {
+	rs := &b.renders
+	rs.mu.Lock()
+	vr := rs.views[viewID]
+	if vr == nil {
+		vr = &viewRender{}
+		rs.views[viewID] = vr
+	}
+	vr.next = &j
+	if vr.running {
+		rs.mu.Unlock()
+		return
+	}
+	if !b.background.start() {
+		delete(rs.views, viewID)
+		rs.mu.Unlock()
+		b.log.Info("not updating a picker while shutting down", "view_id", viewID)
+		return
+	}
+	vr.running = true
+	rs.mu.Unlock()
+	go func() {
+		defer b.background.done()
+		b.renderLoop(viewID, vr)
+	}()
+}
+
+// renderLoop renders vr's latest job until none is left.
+func (b *Bot) renderLoop(viewID string, vr *viewRender) {
+	rs := &b.renders
+	for {
+		wctx, cancel := context.WithTimeout(context.Background(), renderWait)
+		err := rs.bucket.wait(wctx)
+		cancel()
+		rs.mu.Lock()
+		j := vr.next
+		vr.next = nil
+		hash := vr.hash
+		if j == nil || err != nil {
+			vr.running = false
+			delete(rs.views, viewID)
+			rs.mu.Unlock()
+			if err != nil {
+				b.log.Warn("gave up updating a picker: no views.update budget left", "view_id", viewID)
+			}
+			return
+		}
+		if hash == "" {
+			hash = j.hash
+		}
+		rs.mu.Unlock()
+
+		newHash, conflict := b.renderOnce(viewID, hash, *j)
+		rs.mu.Lock()
+		switch {
+		case conflict:
+			// Someone else updated the view: their hash comes with the
+			// next keystroke; this job is dropped.
+			vr.hash = ""
+		case newHash != "":
+			vr.hash = newHash
+		}
+		rs.mu.Unlock()
+	}
+}
+
+// renderOnce works out j's content and updates the view with it. It
+// returns the view's new hash, or reports that the hash was stale.
+func (b *Bot) renderOnce(viewID, hash string, j renderJob) (string, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	pv := pickerView{meta: j.meta, broken: j.broken}
+	if !j.broken {
+		pv = b.pickerContent(ctx, j.meta, j.note)
+	}
+	view := b.pickerModal(pv)
+	resp, err := b.slack.UpdateViewContext(ctx, view, "", hash, viewID)
+	if slackError(err) == "invalid_arguments" && !j.broken {
+		// Most likely an image Slack no longer has: show the names.
+		b.log.Warn("Slack refused a picker view; showing it without images", "view_id", viewID, "err", err)
+		view.Blocks.BlockSet = withoutImages(view.Blocks.BlockSet)
+		pv.note = joinNotes(pv.note, "Slack can't show some of these images; tell a sticker admin")
+		resp, err = b.slack.UpdateViewContext(ctx, view, "", hash, viewID)
+	}
+	switch {
+	case err == nil:
+		return resp.Hash, false
+	case slackError(err) == "hash_conflict":
+		b.log.Info("a picker was updated meanwhile; dropping an older render", "view_id", viewID, "query", clip(j.meta.Query, 100))
+		return "", true
+	case slackError(err) == "not_found":
+		return "", false // closed meanwhile
+	}
+	b.log.Warn("cannot update a picker", "view_id", viewID, "err", b.wrapSlack("views.update", err))
+	return "", false
+}
+
+// pickerAction reads the picker a block_actions came from: the view, and
+// its metadata checked against the user. A view that cannot be trusted
+// is shown msgPickerBroken (ok false).
+func (b *Bot) pickerAction(ctx context.Context, r *request) (pickerMeta, bool) {
+	v := r.ic.View
+	if v.ID == "" {
+		// Not from a view at all: a forged payload, or a button copied
+		// into a message.
+		b.log.Warn("picker action outside a picker", "envelope_id", r.env.ID, "user", r.user, "action", r.action.ActionID)
+		if r.to.reachable() {
+			b.notice(ctx, r.to, replyNew, msgBadButton)
+		}
+		return pickerMeta{}, false
+	}
+	meta, err := b.decodeMeta(v.PrivateMetadata, r.user)
+	if err != nil {
+		b.log.Warn("picker with bad metadata", "envelope_id", r.env.ID, "user", r.user, "view_id", v.ID, "action", r.action.ActionID)
+		b.render(v.ID, renderJob{broken: true, hash: v.Hash})
+		return meta, false
+	}
+	return meta, true
+}
+
+// pickerTyped: a keystroke in the search box shows the first page of
+// what it now says.
+func (b *Bot) pickerTyped(ctx context.Context, r *request) error {
+	meta, ok := b.pickerAction(ctx, r)
+	if !ok {
+		return nil
+	}
+	meta.Query, meta.Page = r.action.Value, 0
+	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash})
+	return nil
+}
+
+// pickerPage: Previous and Next show another page of the query shown.
+func (b *Bot) pickerPage(ctx context.Context, r *request) error {
+	meta, ok := b.pickerAction(ctx, r)
+	if !ok {
+		return nil
+	}
+	page, err := strconv.Atoi(r.action.Value)
+	if err != nil || page < 0 || page > maxPickerPage {
+		b.log.Warn("bad picker page button", "user", r.user, "value", clip(r.action.Value, 100))
+		page = 0
+	}
+	meta.Page = page
+	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash})
+	return nil
+}
