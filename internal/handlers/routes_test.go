@@ -351,6 +351,12 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	for _, mf := range []string{"manifest.yaml", "manifest-http.yaml"} {
+		listed := manifestShortcuts(t, mf)
+		for sc := range b.routes.tables[tableShortcuts] {
+			if !slices.Contains(listed, sc) {
+				t.Errorf("shortcut %s is routed, but %s does not list it (features.shortcuts)", sc, mf)
+			}
+		}
 		subscribed := manifestEvents(t, mf)
 		for ev := range b.routes.tables[tableEvents] {
 			if !slices.Contains(subscribed, ev) {
@@ -378,4 +384,29 @@ func manifestEvents(t *testing.T, name string) []string {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return m.Settings.EventSubscriptions.BotEvents
+}
+
+// manifestShortcuts returns the callback_ids of a Slack app manifest's
+// shortcuts.
+func manifestShortcuts(t *testing.T, name string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			Shortcuts []struct {
+				CallbackID string `yaml:"callback_id"`
+			} `yaml:"shortcuts"`
+		} `yaml:"features"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var out []string
+	for _, sc := range m.Features.Shortcuts {
+		out = append(out, sc.CallbackID)
+	}
+	return out
 }
