@@ -48,6 +48,8 @@ type harness struct {
 	// botURL (http://127.0.0.1:PORT) and secret (the signing secret) are
 	// set in HTTP mode.
 	botURL, secret string
+	// vars is the bot's environment, for starting another one like it.
+	vars map[string]string
 }
 
 // transports are the ways Slack delivers to the bot: Socket Mode, and
@@ -136,7 +138,7 @@ func startBot(t *testing.T, env map[string]string, opts ...slacksim.Option) *har
 	} else {
 		fs.WaitConnections(tctx, 2)
 	}
-	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret}
+	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret, vars: vars}
 }
 
 // launchBot runs the bot (run, as main does) with vars as its environment

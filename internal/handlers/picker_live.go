@@ -9,7 +9,11 @@ package handlers
 // shared by every user). So each view has one renderer at a time: a
 // keystroke that arrives while its view is being rendered only replaces
 // what the renderer does next, and when the renderer is done it renders
-// the latest query, never an older one after a newer one. Every update
+// the latest query, never an older one after a newer one. "Latest" is by
+// the action's action_ts, Slack's clock, not by arrival: the workers take
+// keystrokes in parallel, so an older one can reach the view after a newer
+// one, and is then dropped; a view's latest action_ts is kept for a while
+// after its last render for that reason. Every update
 // waits for a token from the workspace's bucket; while it waits, newer
 // keystrokes replace the query it will render. Each update passes the
 // newest hash the bot knows for the view (from its own last update, or
@@ -20,6 +24,7 @@ package handlers
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,6 +37,10 @@ const (
 	// renderWait bounds how long a render waits for a token: the user
 	// has typed on, or given up, by then.
 	renderWait = 10 * time.Second
+	// renderMemory is how long a view's latest action_ts is kept after its
+	// last render, so that a keystroke delayed that long is still known
+	// to be stale.
+	renderMemory = 2 * time.Minute
 )
 
 // bucket is a token bucket: rate tokens a second, at most burst saved.
@@ -78,13 +87,16 @@ type renderJob struct {
 	note   string
 	broken bool
 	hash   string // the view's hash in the payload that asked for it
+	seq    int64  // the action's action_ts in µs (0: unknown, never stale)
 }
 
 // viewRender is one view's renderer state. Guarded by renders.mu.
 type viewRender struct {
 	next    *renderJob // the latest job not yet started; nil when none
 	running bool
-	hash    string // the hash of the bot's own last update of the view
+	hash    string    // the hash of the bot's own last update of the view
+	seq     int64     // the latest action_ts asked for
+	idle    time.Time // when the renderer last stopped
 }
 
 // renders keeps the views being rendered; a view is forgotten when its
@@ -92,6 +104,7 @@ type viewRender struct {
 type renders struct {
 	mu     sync.Mutex
 	views  map[string]*viewRender
+	swept  time.Time // when views was last swept of idle views
 	bucket *bucket
 }
 
@@ -100,18 +113,25 @@ type renders struct {
 func (b *Bot) render(viewID string, j renderJob) {
 	rs := &b.renders
 	rs.mu.Lock()
+	rs.sweepLocked(time.Now())
 	vr := rs.views[viewID]
 	if vr == nil {
 		vr = &viewRender{}
 		rs.views[viewID] = vr
 	}
+	if j.seq != 0 && j.seq < vr.seq {
+		rs.mu.Unlock()
+		b.log.Debug("dropping a stale picker keystroke", "view_id", viewID, "query", clip(j.meta.Query, 100))
+		return
+	}
+	vr.seq = max(vr.seq, j.seq)
 	vr.next = &j
 	if vr.running {
 		rs.mu.Unlock()
 		return
 	}
 	if !b.background.start() {
-		delete(rs.views, viewID)
+		vr.next = nil
 		rs.mu.Unlock()
 		b.log.Info("not updating a picker while shutting down", "view_id", viewID)
 		return
@@ -122,6 +142,36 @@ func (b *Bot) render(viewID string, j renderJob) {
 		defer b.background.done()
 		b.renderLoop(viewID, vr)
 	}()
+}
+
+// sweepLocked forgets, now and then, the views idle for renderMemory.
+// rs.mu must be held.
+func (rs *renders) sweepLocked(now time.Time) {
+	if now.Sub(rs.swept) < renderMemory/4 {
+		return
+	}
+	rs.swept = now
+	for id, vr := range rs.views {
+		if !vr.running && now.Sub(vr.idle) > renderMemory {
+			delete(rs.views, id)
+		}
+	}
+}
+
+// actionSeq reads an action_ts ("1712345678.123456") as microseconds;
+// anything else is 0.
+func actionSeq(ts string) int64 {
+	sec, frac, ok := strings.Cut(ts, ".")
+	s, err1 := strconv.ParseInt(sec, 10, 64)
+	if !ok || err1 != nil || s < 0 || s > 1<<40 || len(frac) == 0 || len(frac) > 9 {
+		return 0
+	}
+	frac = (frac + "000000")[:6]
+	us, err2 := strconv.ParseInt(frac, 10, 64)
+	if err2 != nil || us < 0 {
+		return 0
+	}
+	return s*1_000_000 + us
 }
 
 // renderLoop renders vr's latest job until none is left.
@@ -136,8 +186,7 @@ func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 		vr.next = nil
 		hash := vr.hash
 		if j == nil || err != nil {
-			vr.running = false
-			delete(rs.views, viewID)
+			vr.running, vr.next, vr.idle = false, nil, time.Now()
 			rs.mu.Unlock()
 			if err != nil {
 				b.log.Warn("gave up updating a picker: no views.update budget left", "view_id", viewID)
@@ -149,6 +198,7 @@ func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 		}
 		rs.mu.Unlock()
 
+		b.log.Debug("rendering a picker", "view_id", viewID, "query", clip(j.meta.Query, 100), "page", j.meta.Page)
 		newHash, conflict := b.renderOnce(viewID, hash, *j)
 		rs.mu.Lock()
 		switch {
@@ -225,7 +275,7 @@ func (b *Bot) pickerTyped(ctx context.Context, r *request) error {
 		return nil
 	}
 	meta.Query, meta.Page = r.action.Value, 0
-	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash})
+	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash, seq: actionSeq(r.action.ActionTs)})
 	return nil
 }
 
@@ -241,6 +291,6 @@ func (b *Bot) pickerPage(ctx context.Context, r *request) error {
 		page = 0
 	}
 	meta.Page = page
-	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash})
+	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash, seq: actionSeq(r.action.ActionTs)})
 	return nil
 }

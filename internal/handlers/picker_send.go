@@ -41,7 +41,8 @@ func (b *Bot) pickerSend(ctx context.Context, r *request) error {
 	}
 	meta.Pending = 0
 	viewID, hash := r.ic.View.ID, r.ic.View.Hash
-	confirm := func(note string) { b.render(viewID, renderJob{meta: meta, note: note, hash: hash}) }
+	seq := actionSeq(r.action.ActionTs)
+	confirm := func(note string) { b.render(viewID, renderJob{meta: meta, note: note, hash: hash, seq: seq}) }
 	id, err := strconv.ParseInt(r.action.Value, 10, 64)
 	if err != nil || id <= 0 {
 		b.log.Warn("bad picker send button", "user", r.user, "value", clip(r.action.Value, 100))
@@ -69,7 +70,7 @@ func (b *Bot) pickerSend(ctx context.Context, r *request) error {
 	var se *sendError
 	if errors.As(err, &se) && meta.Kind == pickAnywhere && notMember(se.explain) {
 		meta.Pending = st.ID
-		confirm(fmt.Sprintf("I'm not a member of %s, so Slack has to post *%s* for you: press *Send* below.", where(to), escape(st.Name)))
+		confirm(fmt.Sprintf("I'm not a member of %s, so Slack has to post *%s* for you: press *Send* below.", conversationName(to.channel), escape(st.Name)))
 		return nil
 	}
 	if err != nil {
@@ -87,15 +88,21 @@ func notMember(err error) bool {
 	return code == "not_in_channel" || code == "channel_not_found"
 }
 
-// where names the conversation (or thread) to posts into, for mrkdwn.
+// where says where to posts into, for mrkdwn: "in the thread", "to #x".
 func where(to replyTo) string {
 	if to.threadTS != "" {
 		return "in the thread"
 	}
-	if conversationID.MatchString(to.channel) && to.channel[0] != 'D' {
-		return "to <#" + to.channel + ">"
+	return "to " + conversationName(to.channel)
+}
+
+// conversationName names a conversation in mrkdwn: a channel by a link
+// Slack shows as its name; a DM as "this conversation".
+func conversationName(id string) string {
+	if conversationID.MatchString(id) && id[0] != 'D' {
+		return "<#" + id + ">"
 	}
-	return "to the conversation"
+	return "the conversation"
 }
 
 // chosenConversation is the conversation chosen in the picker's menu, or
