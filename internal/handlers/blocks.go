@@ -102,7 +102,9 @@ func noticeMessage(text string) []slack.Block {
 }
 
 const usageText = "*Stickers*\n" +
+	"• `/sticker`: pick from a grid that follows what you type, then *Send*\n" +
 	"• `/sticker search <words>` or `/sticker <words>`: preview the best match, then *Send*, *Next* or *Cancel*\n" +
+	"• *Reply with a sticker* in a message's menu posts in its thread; *Send a sticker* in the shortcuts menu posts anywhere\n" +
 	"• `@stickerbot <words>` in a channel does the same\n" +
 	"• `/sticker help`: this message\n" +
 	"Admins: `/sticker add`, `/sticker edit <name>`, `/sticker delete <name>`, `/sticker list`"
