@@ -689,6 +689,7 @@ func TestSyncImages(t *testing.T) {
 	newBot := func(library string) *handlers.Bot {
 		b, err := handlers.New(handlers.Config{
 			Search:         st,
+			Pages:          storePages{st},
 			Library:        st,
 			Claims:         st,
 			Images:         st,
