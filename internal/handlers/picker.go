@@ -260,7 +260,9 @@ func (b *Bot) pickerContent(ctx context.Context, meta pickerMeta, note string) p
 	}
 	b.obs.Searched(time.Since(start))
 	if err != nil {
-		b.log.Warn("picker search failed", "user", meta.User, "err", err)
+		if ctx.Err() == nil { // else superseded by a newer keystroke, or out of time
+			b.log.Warn("picker search failed", "user", meta.User, "err", err)
+		}
 		pv.problem = msgUnavailable
 		return pv
 	}

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // Tier 4 allows "100+" calls a minute per workspace; the bot keeps to 100
@@ -54,6 +56,13 @@ type bucket struct {
 
 func newBucket(perMinute, burst int) *bucket {
 	return &bucket{rate: float64(perMinute) / 60, burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+// refund gives back a token taken and not used.
+func (b *bucket) refund() {
+	b.mu.Lock()
+	b.tokens = min(b.burst, b.tokens+1)
+	b.mu.Unlock()
 }
 
 // wait takes a token, waiting for one until ctx ends.
@@ -97,6 +106,9 @@ type viewRender struct {
 	hash    string    // the hash of the bot's own last update of the view
 	seq     int64     // the latest action_ts asked for
 	idle    time.Time // when the renderer last stopped
+	// cancel stops the search under way for a job, when a newer one
+	// supersedes it; nil when none is under way.
+	cancel context.CancelFunc
 }
 
 // renders keeps the views being rendered; a view is forgotten when its
@@ -127,6 +139,9 @@ func (b *Bot) render(viewID string, j renderJob) {
 	vr.seq = max(vr.seq, j.seq)
 	vr.next = &j
 	if vr.running {
+		if vr.cancel != nil {
+			vr.cancel() // its query is already out of date
+		}
 		rs.mu.Unlock()
 		return
 	}
@@ -174,32 +189,59 @@ func actionSeq(ts string) int64 {
 	return s*1_000_000 + us
 }
 
-// renderLoop renders vr's latest job until none is left.
+// renderLoop renders vr's latest job until none is left. A job is built
+// (searched) first, then waits for a views.update token; a newer job
+// arriving meanwhile supersedes it, cancelling its search, so that neither
+// a search nor an update is spent on a query the user has typed past.
 func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 	rs := &b.renders
 	for {
-		wctx, cancel := context.WithTimeout(context.Background(), renderWait)
-		err := rs.bucket.wait(wctx)
-		cancel()
 		rs.mu.Lock()
 		j := vr.next
 		vr.next = nil
-		hash := vr.hash
-		if j == nil || err != nil {
-			vr.running, vr.next, vr.idle = false, nil, time.Now()
+		if j == nil {
+			vr.running, vr.idle = false, time.Now()
 			rs.mu.Unlock()
-			if err != nil {
-				b.log.Warn("gave up updating a picker: no views.update budget left", "view_id", viewID)
-			}
 			return
 		}
-		if hash == "" {
-			hash = j.hash
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		vr.cancel = cancel
 		rs.mu.Unlock()
 
 		b.log.Debug("rendering a picker", "view_id", viewID, "query", clip(j.meta.Query, 100), "page", j.meta.Page)
-		newHash, conflict := b.renderOnce(viewID, hash, *j)
+		view := b.pickerModal(b.pickerJobView(ctx, *j))
+		superseded := func() bool {
+			rs.mu.Lock()
+			defer rs.mu.Unlock()
+			vr.cancel = nil
+			return vr.next != nil
+		}
+		if superseded() {
+			cancel()
+			continue
+		}
+		wctx, wcancel := context.WithTimeout(ctx, renderWait)
+		err := rs.bucket.wait(wctx)
+		wcancel()
+		if err != nil {
+			cancel()
+			b.log.Warn("gave up updating a picker: no views.update budget left", "view_id", viewID)
+			continue
+		}
+		rs.mu.Lock()
+		hash := vr.hash
+		if hash == "" {
+			hash = j.hash
+		}
+		late := vr.next != nil
+		rs.mu.Unlock()
+		if late {
+			rs.bucket.refund()
+			cancel()
+			continue
+		}
+		newHash, conflict := b.updatePicker(ctx, viewID, hash, view, j.broken)
+		cancel()
 		rs.mu.Lock()
 		switch {
 		case conflict:
@@ -213,29 +255,29 @@ func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 	}
 }
 
-// renderOnce works out j's content and updates the view with it. It
-// returns the view's new hash, or reports that the hash was stale.
-func (b *Bot) renderOnce(viewID, hash string, j renderJob) (string, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-	defer cancel()
-	pv := pickerView{meta: j.meta, broken: j.broken}
-	if !j.broken {
-		pv = b.pickerContent(ctx, j.meta, j.note)
+// pickerJobView works out what j shows.
+func (b *Bot) pickerJobView(ctx context.Context, j renderJob) pickerView {
+	if j.broken {
+		return pickerView{meta: j.meta, broken: true}
 	}
-	view := b.pickerModal(pv)
+	return b.pickerContent(ctx, j.meta, j.note)
+}
+
+// updatePicker shows view in viewID, passing hash. It returns the view's
+// new hash, or reports that the hash was stale.
+func (b *Bot) updatePicker(ctx context.Context, viewID, hash string, view slack.ModalViewRequest, broken bool) (string, bool) {
 	resp, err := b.slack.UpdateViewContext(ctx, view, "", hash, viewID)
-	if slackError(err) == "invalid_arguments" && !j.broken {
+	if slackError(err) == "invalid_arguments" && !broken {
 		// Most likely an image Slack no longer has: show the names.
 		b.log.Warn("Slack refused a picker view; showing it without images", "view_id", viewID, "err", err)
 		view.Blocks.BlockSet = withoutImages(view.Blocks.BlockSet)
-		pv.note = joinNotes(pv.note, "Slack can't show some of these images; tell a sticker admin")
 		resp, err = b.slack.UpdateViewContext(ctx, view, "", hash, viewID)
 	}
 	switch {
 	case err == nil:
 		return resp.Hash, false
 	case slackError(err) == "hash_conflict":
-		b.log.Info("a picker was updated meanwhile; dropping an older render", "view_id", viewID, "query", clip(j.meta.Query, 100))
+		b.log.Info("a picker was updated meanwhile; dropping an older render", "view_id", viewID)
 		return "", true
 	case slackError(err) == "not_found":
 		return "", false // closed meanwhile

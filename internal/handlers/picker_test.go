@@ -234,3 +234,42 @@ func TestPickerViewFits(t *testing.T) {
 		}
 	}
 }
+
+// slowPages searches slowly, and reports searches cancelled.
+type slowPages struct {
+	*memLibrary
+	mu        sync.Mutex
+	cancelled []string
+}
+
+func (p *slowPages) Search(ctx context.Context, q search.Query, offset, limit int) (search.Page, error) {
+	select {
+	case <-ctx.Done():
+		p.mu.Lock()
+		p.cancelled = append(p.cancelled, q.String())
+		p.mu.Unlock()
+		return search.Page{}, ctx.Err()
+	case <-time.After(200 * time.Millisecond):
+	}
+	return p.memLibrary.Search(ctx, q, offset, limit)
+}
+
+// TestRenderSupersedes: a keystroke arriving while the previous one's
+// search runs cancels that search, and only the newer query is shown.
+func TestRenderSupersedes(t *testing.T) {
+	sl := &viewSlack{}
+	lib := &slowPages{memLibrary: newMemLibrary(3)}
+	b := pickerBot(t, sl, lib, "k")
+	meta := pickerMeta{User: "U1", Kind: pickAnywhere, Query: "x"}
+	b.render("V1", renderJob{meta: meta, seq: 1})
+	time.Sleep(20 * time.Millisecond)
+	meta.Query = "xy"
+	b.render("V1", renderJob{meta: meta, seq: 2})
+	b.background.closeAndWait()
+	if got := sl.queries(t, b); strings.Join(got, ",") != "xy" {
+		t.Errorf("updates for %q, want xy only", got)
+	}
+	if strings.Join(lib.cancelled, ",") != "x" {
+		t.Errorf("cancelled searches %q, want x", lib.cancelled)
+	}
+}
