@@ -260,9 +260,7 @@ func (b *Bot) pickerContent(ctx context.Context, meta pickerMeta, note string) p
 	}
 	b.obs.Searched(time.Since(start))
 	if err != nil {
-		if ctx.Err() == nil { // else superseded by a newer keystroke, or out of time
-			b.log.Warn("picker search failed", "user", meta.User, "err", err)
-		}
+		b.log.Warn("picker search failed", "user", meta.User, "err", err)
 		pv.problem = msgUnavailable
 		return pv
 	}

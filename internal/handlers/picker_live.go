@@ -6,20 +6,23 @@ package handlers
 //
 // Slack sends an action for every character entered or removed, and
 // views.update is limited per workspace (Tier 4: about 100 a minute,
-// shared by every user). So each view has one renderer at a time: a
-// keystroke that arrives while its view is being rendered only replaces
-// what the renderer does next, and when the renderer is done it renders
-// the latest query, never an older one after a newer one. "Latest" is by
-// the action's action_ts, Slack's clock, not by arrival: the workers take
-// keystrokes in parallel, so an older one can reach the view after a newer
-// one, and is then dropped; a view's latest action_ts is kept for a while
-// after its last render for that reason. Every update
-// waits for a token from the workspace's bucket; while it waits, newer
-// keystrokes replace the query it will render. Each update passes the
-// newest hash the bot knows for the view (from its own last update, or
-// the payload), so that an update made meanwhile by someone else (another
-// replica) is not overwritten: on hash_conflict the render is dropped, and
-// the next keystroke's payload brings the new hash; nothing loops.
+// shared by every user). Each keystroke's worker searches and builds its
+// view at once, in parallel with the others (so the last keystroke never
+// waits for an earlier one's search), then hands it to its view's one
+// renderer, which makes the updates one at a time: a view handed over
+// while an update is under way replaces the one to show next, so the
+// renderer always shows the latest, never an older one after a newer one.
+// "Latest" is by the action's action_ts, Slack's clock, not by arrival:
+// workers take keystrokes in parallel, so an older one can reach the view
+// after a newer one, and is then dropped (before its search when it can
+// be); a view's latest action_ts is kept for a while after its last
+// render for that reason. Every update waits for a token from the
+// workspace's bucket, and is given up, the token returned, when a newer
+// view arrived meanwhile. Each update passes the newest hash the bot knows
+// for the view (from its own last update, or the payload), so that an
+// update made meanwhile by someone else (another replica) is not
+// overwritten: on hash_conflict the render is dropped, and the next
+// keystroke's payload brings the new hash; nothing loops.
 
 import (
 	"context"
@@ -89,8 +92,8 @@ func (b *bucket) wait(ctx context.Context) error {
 	}
 }
 
-// renderJob is what a view should show next: the content is worked out
-// when its turn comes.
+// renderJob is what a view should show: a picker's state, a note, or
+// that it cannot be trusted.
 type renderJob struct {
 	meta   pickerMeta
 	note   string
@@ -99,20 +102,25 @@ type renderJob struct {
 	seq    int64  // the action's action_ts in µs (0: unknown, never stale)
 }
 
-// viewRender is one view's renderer state. Guarded by renders.mu.
-type viewRender struct {
-	next    *renderJob // the latest job not yet started; nil when none
-	running bool
-	hash    string    // the hash of the bot's own last update of the view
-	seq     int64     // the latest action_ts asked for
-	idle    time.Time // when the renderer last stopped
-	// cancel stops the search under way for a job, when a newer one
-	// supersedes it; nil when none is under way.
-	cancel context.CancelFunc
+// built is a view ready to show, for the job it was built for.
+type built struct {
+	view   slack.ModalViewRequest
+	hash   string
+	seq    int64
+	broken bool
 }
 
-// renders keeps the views being rendered; a view is forgotten when its
-// renderer has nothing left to do.
+// viewRender is one view's renderer state. Guarded by renders.mu.
+type viewRender struct {
+	next    *built // the latest view not yet shown; nil when none
+	running bool
+	hash    string    // the hash of the bot's own last update of the view
+	seq     int64     // the latest action_ts that reached the view
+	idle    time.Time // when the view last saw an action or an update
+}
+
+// renders keeps the views being rendered, and for renderMemory after
+// their last action, the latest action_ts of each.
 type renders struct {
 	mu     sync.Mutex
 	views  map[string]*viewRender
@@ -120,28 +128,27 @@ type renders struct {
 	bucket *bucket
 }
 
-// render asks for viewID to show j. It returns at once: the view's
-// renderer, started here if none runs, does the work.
-func (b *Bot) render(viewID string, j renderJob) {
-	rs := &b.renders
-	rs.mu.Lock()
-	rs.sweepLocked(time.Now())
-	vr := rs.views[viewID]
-	if vr == nil {
-		vr = &viewRender{}
-		rs.views[viewID] = vr
-	}
-	if j.seq != 0 && j.seq < vr.seq {
-		rs.mu.Unlock()
-		b.log.Debug("dropping a stale picker keystroke", "view_id", viewID, "query", clip(j.meta.Query, 100))
+// render shows j in viewID: it builds the view now (searching, on the
+// caller's goroutine and ctx), unless a newer action has reached the
+// view, and hands it to the view's renderer, started here if none runs,
+// which updates the view.
+func (b *Bot) render(ctx context.Context, viewID string, j renderJob) {
+	if !b.renders.arrive(viewID, j.seq) {
+		b.log.Debug("dropping a stale picker action", "view_id", viewID, "query", clip(j.meta.Query, 100))
 		return
 	}
-	vr.seq = max(vr.seq, j.seq)
-	vr.next = &j
+	view := b.pickerModal(b.pickerJobView(ctx, j))
+	rs := &b.renders
+	rs.mu.Lock()
+	vr := rs.views[viewID]
+	if vr == nil || (j.seq != 0 && j.seq < vr.seq) {
+		// Swept meanwhile (a search longer than renderMemory), or a newer
+		// action came while this one searched.
+		rs.mu.Unlock()
+		return
+	}
+	vr.next = &built{view: view, hash: j.hash, seq: j.seq, broken: j.broken}
 	if vr.running {
-		if vr.cancel != nil {
-			vr.cancel() // its query is already out of date
-		}
 		rs.mu.Unlock()
 		return
 	}
@@ -157,6 +164,25 @@ func (b *Bot) render(viewID string, j renderJob) {
 		defer b.background.done()
 		b.renderLoop(viewID, vr)
 	}()
+}
+
+// arrive notes that an action with seq reached viewID, and reports
+// whether it is the latest so far.
+func (rs *renders) arrive(viewID string, seq int64) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.sweepLocked(time.Now())
+	vr := rs.views[viewID]
+	if vr == nil {
+		vr = &viewRender{}
+		rs.views[viewID] = vr
+	}
+	vr.idle = time.Now() // an action is activity: not swept before it is shown
+	if seq != 0 && seq < vr.seq {
+		return false
+	}
+	vr.seq = max(vr.seq, seq)
+	return true
 }
 
 // sweepLocked forgets, now and then, the views idle for renderMemory.
@@ -189,10 +215,7 @@ func actionSeq(ts string) int64 {
 	return s*1_000_000 + us
 }
 
-// renderLoop renders vr's latest job until none is left. A job is built
-// (searched) first, then waits for a views.update token; a newer job
-// arriving meanwhile supersedes it, cancelling its search, so that neither
-// a search nor an update is spent on a query the user has typed past.
+// renderLoop shows vr's latest view until none is left.
 func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 	rs := &b.renders
 	for {
@@ -204,22 +227,9 @@ func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 			rs.mu.Unlock()
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-		vr.cancel = cancel
 		rs.mu.Unlock()
 
-		b.log.Debug("rendering a picker", "view_id", viewID, "query", clip(j.meta.Query, 100), "page", j.meta.Page)
-		view := b.pickerModal(b.pickerJobView(ctx, *j))
-		superseded := func() bool {
-			rs.mu.Lock()
-			defer rs.mu.Unlock()
-			vr.cancel = nil
-			return vr.next != nil
-		}
-		if superseded() {
-			cancel()
-			continue
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 		wctx, wcancel := context.WithTimeout(ctx, renderWait)
 		err := rs.bucket.wait(wctx)
 		wcancel()
@@ -233,20 +243,20 @@ func (b *Bot) renderLoop(viewID string, vr *viewRender) {
 		if hash == "" {
 			hash = j.hash
 		}
-		late := vr.next != nil
+		superseded := vr.next != nil
 		rs.mu.Unlock()
-		if late {
+		if superseded {
 			rs.bucket.refund()
 			cancel()
 			continue
 		}
-		newHash, conflict := b.updatePicker(ctx, viewID, hash, view, j.broken)
+		newHash, conflict := b.updatePicker(ctx, viewID, hash, j.view, j.broken)
 		cancel()
 		rs.mu.Lock()
 		switch {
 		case conflict:
 			// Someone else updated the view: their hash comes with the
-			// next keystroke; this job is dropped.
+			// next keystroke; this view is dropped.
 			vr.hash = ""
 		case newHash != "":
 			vr.hash = newHash
@@ -303,7 +313,7 @@ func (b *Bot) pickerAction(ctx context.Context, r *request) (pickerMeta, bool) {
 	meta, err := b.decodeMeta(v.PrivateMetadata, r.user)
 	if err != nil {
 		b.log.Warn("picker with bad metadata", "envelope_id", r.env.ID, "user", r.user, "view_id", v.ID, "action", r.action.ActionID)
-		b.render(v.ID, renderJob{broken: true, hash: v.Hash})
+		b.render(ctx, v.ID, renderJob{broken: true, hash: v.Hash})
 		return meta, false
 	}
 	return meta, true
@@ -317,7 +327,7 @@ func (b *Bot) pickerTyped(ctx context.Context, r *request) error {
 		return nil
 	}
 	meta.Query, meta.Page = r.action.Value, 0
-	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash, seq: actionSeq(r.action.ActionTs)})
+	b.render(ctx, r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash, seq: actionSeq(r.action.ActionTs)})
 	return nil
 }
 
@@ -333,6 +343,6 @@ func (b *Bot) pickerPage(ctx context.Context, r *request) error {
 		page = 0
 	}
 	meta.Page = page
-	b.render(r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash, seq: actionSeq(r.action.ActionTs)})
+	b.render(ctx, r.ic.View.ID, renderJob{meta: meta, hash: r.ic.View.Hash, seq: actionSeq(r.action.ActionTs)})
 	return nil
 }

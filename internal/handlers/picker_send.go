@@ -42,7 +42,7 @@ func (b *Bot) pickerSend(ctx context.Context, r *request) error {
 	meta.Pending = 0
 	viewID, hash := r.ic.View.ID, r.ic.View.Hash
 	seq := actionSeq(r.action.ActionTs)
-	confirm := func(note string) { b.render(viewID, renderJob{meta: meta, note: note, hash: hash, seq: seq}) }
+	confirm := func(note string) { b.render(ctx, viewID, renderJob{meta: meta, note: note, hash: hash, seq: seq}) }
 	id, err := strconv.ParseInt(r.action.Value, 10, 64)
 	if err != nil || id <= 0 {
 		b.log.Warn("bad picker send button", "user", r.user, "value", clip(r.action.Value, 100))

@@ -159,11 +159,11 @@ func TestRenderCoalesces(t *testing.T) {
 		m.Query = q
 		return renderJob{meta: m, hash: "h0", seq: seq}
 	}
-	b.render("V1", key("c", 1))
+	b.render(context.Background(), "V1", key("c", 1))
 	time.Sleep(10 * time.Millisecond) // the first render is under way
-	b.render("V1", key("ca", 2))
-	b.render("V1", key("cat", 4))
-	b.render("V1", key("cats", 3)) // typed before "cat", arrived after: stale
+	b.render(context.Background(), "V1", key("ca", 2))
+	b.render(context.Background(), "V1", key("cat", 4))
+	b.render(context.Background(), "V1", key("cats", 3)) // typed before "cat", arrived after: stale
 	b.background.closeAndWait()
 	if got := sl.queries(t, b); strings.Join(got, ",") != "c,cat" {
 		t.Errorf("updates for %q, want c then cat", got)
@@ -174,7 +174,7 @@ func TestRenderCoalesces(t *testing.T) {
 
 	sl = &viewSlack{conflict: true}
 	b = pickerBot(t, sl, newMemLibrary(3), "k")
-	b.render("V1", key("dog", 1))
+	b.render(context.Background(), "V1", key("dog", 1))
 	b.background.closeAndWait()
 	if n := len(sl.hashes); n != 1 || len(sl.updates) != 0 {
 		t.Errorf("after hash_conflict: %d calls, %d updates", n, len(sl.updates))
@@ -235,41 +235,42 @@ func TestPickerViewFits(t *testing.T) {
 	}
 }
 
-// slowPages searches slowly, and reports searches cancelled.
+// slowPages searches slowly for one query.
 type slowPages struct {
 	*memLibrary
-	mu        sync.Mutex
-	cancelled []string
+	slow string
+	done chan struct{} // closed when the slow search ends
 }
 
 func (p *slowPages) Search(ctx context.Context, q search.Query, offset, limit int) (search.Page, error) {
-	select {
-	case <-ctx.Done():
-		p.mu.Lock()
-		p.cancelled = append(p.cancelled, q.String())
-		p.mu.Unlock()
-		return search.Page{}, ctx.Err()
-	case <-time.After(200 * time.Millisecond):
+	if q.String() == p.slow {
+		time.Sleep(300 * time.Millisecond)
+		defer close(p.done)
 	}
 	return p.memLibrary.Search(ctx, q, offset, limit)
 }
 
-// TestRenderSupersedes: a keystroke arriving while the previous one's
-// search runs cancels that search, and only the newer query is shown.
-func TestRenderSupersedes(t *testing.T) {
+// TestRenderDoesNotWait: the last keystroke's grid does not wait for an
+// earlier keystroke's slow search, whose result is then dropped.
+func TestRenderDoesNotWait(t *testing.T) {
 	sl := &viewSlack{}
-	lib := &slowPages{memLibrary: newMemLibrary(3)}
+	lib := &slowPages{memLibrary: newMemLibrary(3), slow: "x", done: make(chan struct{})}
 	b := pickerBot(t, sl, lib, "k")
 	meta := pickerMeta{User: "U1", Kind: pickAnywhere, Query: "x"}
-	b.render("V1", renderJob{meta: meta, seq: 1})
+	go b.render(context.Background(), "V1", renderJob{meta: meta, seq: 1})
 	time.Sleep(20 * time.Millisecond)
 	meta.Query = "xy"
-	b.render("V1", renderJob{meta: meta, seq: 2})
+	start := time.Now()
+	b.render(context.Background(), "V1", renderJob{meta: meta, seq: 2})
+	for len(sl.queries(t, b)) == 0 && time.Since(start) < time.Second {
+		time.Sleep(time.Millisecond)
+	}
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("the newer grid took %v: it waited for the older search", d)
+	}
+	<-lib.done
 	b.background.closeAndWait()
 	if got := sl.queries(t, b); strings.Join(got, ",") != "xy" {
 		t.Errorf("updates for %q, want xy only", got)
-	}
-	if strings.Join(lib.cancelled, ",") != "x" {
-		t.Errorf("cancelled searches %q, want x", lib.cancelled)
 	}
 }
