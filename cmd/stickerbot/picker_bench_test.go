@@ -4,9 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"maps"
+	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +32,8 @@ import (
 // looking at what they found, which keeps the updates within the bot's
 // own Tier 4 budget (100 a minute); "typing" spaces keystrokes 120 ms
 // apart (a fast typist), "burst" sends the three at once. It reports
-// p50, p99 and max latency, views.update calls per word (the coalescing)
+// p50, p99 and max latency, views.update calls per word (the coalescing),
+// the bot's own search time (its histogram's bucket bound at p50 and p99)
 // and the process's peak RSS. Run it with:
 //
 //	go test -run '^$' -bench BenchmarkPickerTyping -benchtime 30x ./cmd/stickerbot/
@@ -41,10 +49,17 @@ func BenchmarkPickerTyping(b *testing.B) {
 	vocab := testdb.Generate(b, db.Pool, 100_000)
 	fs := slacksim.New(b)
 	var stderr bytes.Buffer
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	httpAddr := ln.Addr().String()
+	ln.Close()
 	bot := exec.Command(bin)
 	bot.Env = []string{
 		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
 		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + db.URL, "LOG_LEVEL=warn",
+		"HTTP_ADDR=" + httpAddr,
 	}
 	bot.Stderr = &stderr
 	if err := bot.Start(); err != nil {
@@ -87,6 +102,8 @@ func BenchmarkPickerTyping(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var lat []time.Duration
 			updates := 0
+			searches := histogram{url: "http://" + httpAddr + "/metrics", name: "stickerbot_search_duration_seconds_bucket"}
+			searches.start()
 			for b.Loop() {
 				w := words[next%len(words)]
 				next++
@@ -123,6 +140,8 @@ func BenchmarkPickerTyping(b *testing.B) {
 			b.ReportMetric(pct(lat, 0.99), "keystroke-to-grid-p99-ms")
 			b.ReportMetric(pct(lat, 1), "keystroke-to-grid-max-ms")
 			b.ReportMetric(float64(updates)/float64(len(lat)), "views.update/word")
+			b.ReportMetric(searches.quantile(0.50), "search-p50-le-ms")
+			b.ReportMetric(searches.quantile(0.99), "search-p99-le-ms")
 			b.ReportMetric(float64(peakRSS(b, bot.Process.Pid))/(1<<20), "peak-rss-MiB")
 			b.ReportMetric(0, "ns/op")
 		})
@@ -133,6 +152,53 @@ func BenchmarkPickerTyping(b *testing.B) {
 	if e := fs.UserErrors(); len(e) > 0 {
 		b.Errorf("users saw errors: %+v", e[:min(len(e), 5)])
 	}
+}
+
+// histogram reads one of the bot's Prometheus histograms (its cumulative
+// buckets) from /metrics, to tell a quantile of what it counted since
+// start, as the smallest bucket bound (ms) holding it.
+type histogram struct {
+	url, name string
+	before    map[float64]float64
+}
+
+func (h *histogram) buckets() map[float64]float64 {
+	resp, err := http.Get(h.url)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	out := map[float64]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, h.name+"{") {
+			continue
+		}
+		le := line[strings.Index(line, `le="`)+4:]
+		le = le[:strings.Index(le, `"`)]
+		f := strings.Fields(line)
+		n, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		bound, err := strconv.ParseFloat(le, 64)
+		if err != nil {
+			bound = math.Inf(1)
+		}
+		out[bound] = n
+	}
+	return out
+}
+
+func (h *histogram) start() { h.before = h.buckets() }
+
+func (h *histogram) quantile(q float64) float64 {
+	after := h.buckets()
+	bounds := slices.Sorted(maps.Keys(after))
+	total := after[math.Inf(1)] - h.before[math.Inf(1)]
+	for _, k := range bounds {
+		if after[k]-h.before[k] >= q*total {
+			return k * 1000
+		}
+	}
+	return math.Inf(1)
 }
 
 // statusOf returns the status line of a picker view (JSON).
