@@ -1,13 +1,15 @@
 // Package handlers is the bot's behaviour: it turns Slack payloads (slash
-// commands, button clicks, modal submissions, mentions), whichever
-// transport delivered them, into searches, library changes and replies.
+// commands, shortcuts, button clicks and keystrokes, modal submissions,
+// mentions), whichever transport delivered them, into searches, library
+// changes and replies.
 //
 // routes.go lists everything the bot answers to. The files read top to
 // bottom, each calling down, never back up: intake.go (decoding once, the
 // queue, the workers; with router.go and tasks.go), then one file per
-// feature (search.go, send.go, admin_modal.go, admin.go), then the helpers
-// they call down into (images.go, reply.go, blocks.go, value.go,
-// command.go, text.go).
+// feature (search.go, send.go, picker.go with picker_live.go and
+// picker_send.go, admin_modal.go, admin.go), then the helpers they call
+// down into (images.go, reply.go, blocks.go, value.go, command.go,
+// text.go).
 package handlers
 
 import (
@@ -231,7 +233,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Pages = p
 	}
 	if len(cfg.StateKey) == 0 {
-		k, err := defaultStateKey()
+		k, err := newStateKey()
 		if err != nil {
 			return nil, err
 		}

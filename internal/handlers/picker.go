@@ -96,18 +96,19 @@ type pickerMeta struct {
 const metaVersion = "p1"
 
 var (
-	errBadMeta      = errors.New("picker metadata is not ours")
-	conversationID  = regexp.MustCompile(`^[CDG][A-Z0-9]{1,20}$`)
-	messageTS       = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{1,8}$`)
-	errNoStateKey   = errors.New("handlers: cannot make a state key")
-	defaultStateKey = func() ([]byte, error) {
-		k := make([]byte, 32)
-		if _, err := rand.Read(k); err != nil {
-			return nil, errNoStateKey
-		}
-		return k, nil
-	}
+	errBadMeta     = errors.New("picker metadata is not ours")
+	conversationID = regexp.MustCompile(`^[CDG][A-Z0-9]{1,20}$`)
+	messageTS      = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{1,8}$`)
 )
+
+// newStateKey makes a random key, for a Bot given none.
+func newStateKey() ([]byte, error) {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, fmt.Errorf("handlers: cannot make a state key: %w", err)
+	}
+	return k, nil
+}
 
 // encodeMeta signs m: "p1:<mac>:<json>". The MAC covers the version and
 // the JSON, so nothing in it can be changed without the key.
