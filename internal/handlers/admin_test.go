@@ -15,7 +15,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/stickerbot/stickerbot/internal/sticker"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 func TestTagsTextRoundTrip(t *testing.T) {
@@ -173,8 +172,6 @@ func TestViewSubmissionChecksRights(t *testing.T) {
 		t.Errorf("unknown callback: %#v", ack)
 	}
 }
-
-var _ Store = (*store.Store)(nil)
 
 // fileSlack serves every download with data.
 type fileSlack struct {

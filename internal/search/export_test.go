@@ -1,0 +1,34 @@
+package search
+
+import "iter"
+
+// Test access to the index without a database.
+
+// TestIndex is an index built from documents in name order.
+type TestIndex struct{ v *view }
+
+func BuildTestIndex(docs iter.Seq[Doc]) (*TestIndex, error) {
+	b := newBuilder()
+	for d := range docs {
+		if err := b.add(d); err != nil {
+			return nil, err
+		}
+	}
+	return &TestIndex{v: &view{segs: []*segment{b.finish()}}}, nil
+}
+
+// Top returns the ids of the first n matches.
+func (t *TestIndex) Top(q Query, n int) []int64 {
+	e := newEnumerator(t.v, &q)
+	var ids []int64
+	for len(ids) < n {
+		h, ok := e.next()
+		if !ok {
+			break
+		}
+		ids = append(ids, t.v.segs[h.seg].id(h.pos))
+	}
+	return ids
+}
+
+func (t *TestIndex) Bytes() int { return t.v.segs[0].size() }
