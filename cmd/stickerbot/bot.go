@@ -157,7 +157,9 @@ type library struct {
 	search *search.Library
 }
 
-func libraryStore(st *store.Store, lib *search.Library) library { return library{Store: st, search: lib} }
+func libraryStore(st *store.Store, lib *search.Library) library {
+	return library{Store: st, search: lib}
+}
 
 func (l library) Nth(ctx context.Context, q search.Query, n int) (search.Match, bool, error) {
 	return l.search.Nth(ctx, q, n)

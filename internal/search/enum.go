@@ -48,11 +48,11 @@ type entry struct {
 // a few heap operations, whatever the number of matches: the first k
 // matches cost O(k log k), not a walk over everything that matches.
 type enumerator struct {
-	v     *view
-	q     *Query
-	heap  []entry
-	seen  map[uint64]struct{}
-	near  map[int][][]nearWord // per alternative, per word
+	v      *view
+	q      *Query
+	heap   []entry
+	seen   map[uint64]struct{}
+	near   map[int][][]nearWord // per alternative, per word
 	na, nb []byte
 }
 

@@ -56,11 +56,6 @@ func find(t *testing.T, st *store.Store, q string) []search.Match {
 	return page.Matches
 }
 
-
-
-
-
-
 func TestCreateUpdateDelete(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
