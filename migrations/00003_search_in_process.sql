@@ -7,10 +7,11 @@ DROP TABLE search_keys;
 DROP TABLE sticker_terms;
 
 -- changed_xid is the transaction that last inserted or changed the row
--- (usage counts included). A replica reads the rows changed by
--- transactions at or after the oldest one still running when it last
--- looked (pg_snapshot_xmin), so a transaction that commits late is not
--- missed. Inserts take the default; updates, the trigger below.
+-- (usage counts included). A replica reads the rows changed by the
+-- transactions its last snapshot did not see: those from its horizon on
+-- (pg_snapshot_xmax) and those running then (pg_snapshot_xip), so a
+-- transaction that commits late is not missed. Inserts take the default;
+-- updates, the trigger below.
 ALTER TABLE stickers ADD COLUMN changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX stickers_changed_xid ON stickers (changed_xid);
 

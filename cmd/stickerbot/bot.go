@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -48,7 +50,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	// Search runs in memory: the index loads before the bot takes any
 	// work (and before /readyz can answer), then follows the database.
 	lib := search.NewLibrary(st, logger)
-	if err := lib.Load(ctx); err != nil {
+	if err := loadIndex(ctx, lib); err != nil {
 		return err
 	}
 
@@ -147,6 +149,19 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stickerbot stopped")
 	return nil
+}
+
+// loadIndex loads the search index with the garbage collector kept
+// tight: indexing a library makes a lot of short-lived garbage (every row
+// read), and with the default GOGC the heap would grow to twice the
+// build's live data, a peak the process's memory never comes down from
+// in the eyes of a container's limit.
+func loadIndex(ctx context.Context, lib *search.Library) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
+	err := lib.Load(ctx)
+	runtime.GC()
+	debug.FreeOSMemory()
+	return err
 }
 
 // library is the store with searches answered by the in-process index,

@@ -85,8 +85,8 @@ func code(name string) (string, bool) {
 // its Slack short names and CLDR names (en, ko, ja), then its CLDR
 // keywords. ok is false when e is not exactly one emoji of the table.
 func Lookup(e string) (names, keywords []string, ok bool) {
-	if e == "" || e[0] < 0x80 && (e[0] < '#' || e[0] > '9') {
-		return nil, nil, false // not an emoji; keycaps start with # * 0-9
+	if !mayBeEmoji(e) {
+		return nil, nil, false
 	}
 	line, ok := find(table, e)
 	if !ok {
@@ -98,6 +98,26 @@ func Lookup(e string) (names, keywords []string, ok bool) {
 		keywords = strings.Split(fields[1], "\x1e")
 	}
 	return names, keywords, true
+}
+
+// mayBeEmoji rules out, from its first bytes, text that cannot start an
+// emoji (every emoji starts with one of these), so looking up ordinary
+// words (the index looks up every tag) does not touch the table.
+func mayBeEmoji(e string) bool {
+	if len(e) < 2 {
+		return false
+	}
+	switch c := e[0]; {
+	case c == '#' || c == '*' || c >= '0' && c <= '9': // keycaps
+		return len(e) > 1
+	case c == 0xC2: // © ®
+		return e[1] == 0xA9 || e[1] == 0xAE
+	case c == 0xE2 || c == 0xF0: // U+2000–U+2FFF, U+1F000–
+		return true
+	case c == 0xE3: // 〰 〽 ㊗ ㊙, not kana
+		return e[1] == 0x80 || e[1] == 0x8A
+	}
+	return false
 }
 
 // find returns the line of data (sorted lines, "key\x1f…\n") whose key

@@ -51,6 +51,21 @@ func TestLookup(t *testing.T) {
 	}
 }
 
+// TestMayBeEmoji checks the shortcut against the table: every emoji
+// passes it.
+func TestMayBeEmoji(t *testing.T) {
+	for _, l := range strings.Split(strings.TrimSuffix(table, "\n"), "\n") {
+		if e := l[:strings.IndexByte(l, '\x1f')]; !mayBeEmoji(e) {
+			t.Errorf("%q (%U) is ruled out", e, []rune(e))
+		}
+	}
+	for _, s := range []string{"고양이", "ねこ", "cat", "猫", "ㅋㅋ"} {
+		if mayBeEmoji(s) {
+			t.Errorf("%q may be an emoji", s)
+		}
+	}
+}
+
 // TestTables checks that both tables are sorted and that every line can
 // be found, which the binary search relies on.
 func TestTables(t *testing.T) {

@@ -23,7 +23,39 @@ import (
 // full-width, decomposed Hangul from macOS is composed), case folding,
 // katakana folded to hiragana, control characters dropped, and runs of white
 // space collapsed to one space with none at either end.
-func Term(s string) string { return term(s, simple(s)) }
+func Term(s string) string {
+	if folded(s) {
+		return s // most names and tags, when the index folds a library
+	}
+	return term(s, simple(s))
+}
+
+// folded reports whether Term(s) is s: s is simple, with no capitals,
+// katakana, controls or stray spaces.
+func folded(s string) bool {
+	prevSpace := true // no space at the start
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		case c < 0x20 || c == 0x7F || 'A' <= c && c <= 'Z':
+			return false
+		case c >= 0x80:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !(r >= hangulBase && r <= hangulLast || r >= 0x3041 && r <= 0x3096 || r == 0x30FC) {
+				return false
+			}
+			i += n - 1
+		}
+		prevSpace = false
+	}
+	return !prevSpace || s == ""
+}
 
 func term(s string, simple bool) string {
 	if !simple {

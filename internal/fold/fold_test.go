@@ -133,6 +133,9 @@ func FuzzKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		term := Term(s)
+		if folded(s) && termSlow(s) != s {
+			t.Fatalf("%q counts as folded, but folds to %q", s, termSlow(s))
+		}
 		if simple(s) && term != termSlow(s) {
 			t.Fatalf("Term(%q) = %q, normalised %q", s, term, termSlow(s))
 		}

@@ -32,3 +32,13 @@ func (t *TestIndex) Top(q Query, n int) []int64 {
 }
 
 func (t *TestIndex) Bytes() int { return t.v.segs[0].size() }
+
+func (t *TestIndex) Parts() map[string]int {
+	s := t.v.segs[0]
+	return map[string]int{
+		"names": s.names.size(), "ids": s.ids.size(), "usage": s.usage.size(), "best": s.best.size(),
+		"tags": s.tags.size(), "tagHead": s.tagHead.size(), "tagBest": s.tagBest.size(),
+		"inits": s.inits.size(), "initRefs": s.initRefs.size(), "initBest": s.initBest.size(),
+		"words": s.words.size(), "wordTri": len(s.wordTri), "triCode": 2 * len(s.triCode), "triOff": 4 * len(s.triOff), "triData": len(s.triData),
+	}
+}

@@ -33,7 +33,7 @@ func trigramCode(c byte) uint16 {
 
 // trigrams appends the distinct trigrams of word, sorted, as pg_trgm
 // makes them: of the word padded with two spaces in front and one behind.
-func trigrams(dst []uint16, word string) []uint16 {
+func trigrams[S ~string | ~[]byte](dst []uint16, word S) []uint16 {
 	start := len(dst)
 	var a, b uint16 // the two characters before: padding
 	for i := 0; i <= len(word); i++ {
@@ -72,7 +72,7 @@ func nearWords(segs []*segment, w string) []nearWord {
 		if s.words.n == 0 {
 			continue
 		}
-		counts := make([]uint8, s.words.n)
+		counts := s.scratchCounts()
 		var touched []int32
 		for _, t := range q {
 			i, ok := slices.BinarySearch(s.triCode, t)
@@ -93,6 +93,7 @@ func nearWords(segs []*segment, w string) []nearWord {
 		}
 		for _, x := range touched {
 			sim := similarity(int(counts[x]), len(q), int(s.wordTri[x]))
+			counts[x] = 0
 			if float64(sim) < similarityThreshold {
 				continue
 			}
@@ -103,6 +104,7 @@ func nearWords(segs []*segment, w string) []nearWord {
 				out = append(out, nearWord{word, sim})
 			}
 		}
+		s.counts.Put(&counts)
 	}
 	slices.SortFunc(out, func(a, b nearWord) int {
 		if a.sim != b.sim {
@@ -114,4 +116,13 @@ func nearWords(segs []*segment, w string) []nearWord {
 		return strings.Compare(a.word, b.word)
 	})
 	return out[:min(len(out), maxNear)]
+}
+
+// scratchCounts returns a zeroed counter for each word of s; nearWords
+// zeroes what it touched and gives it back.
+func (s *segment) scratchCounts() []uint8 {
+	if c, ok := s.counts.Get().(*[]uint8); ok && len(*c) == s.words.n {
+		return *c
+	}
+	return make([]uint8, s.words.n)
 }

@@ -14,22 +14,43 @@ import (
 // Source is the library the index follows: PostgreSQL (internal/store
 // implements it).
 type Source interface {
-	// LoadStickers calls fn for every searchable sticker (one that can be
-	// shown), in byte order of the folded name, all from one snapshot,
-	// with the mark to read changes from after it, which it also returns.
-	LoadStickers(ctx context.Context, fn func(Mark, Change) error) (Mark, error)
-	// Changes returns every change committed since mark, and the mark
-	// after them. A change may come again in a later call; the Library
-	// knows it by its transaction.
+	// LoadStickers reads every searchable sticker (one that can be shown)
+	// from one snapshot into l: first l.Begin with the snapshot's mark and
+	// size, then l.Add for each sticker in byte order of its folded name.
+	// It returns the mark, or the first error (l's included).
+	LoadStickers(ctx context.Context, l Loader) (Mark, error)
+	// Changes returns every change committed by the transactions since
+	// did not see (those after it and those running then), and the mark
+	// after them.
 	Changes(ctx context.Context, since Mark) ([]Change, Mark, error)
 	// Stickers returns the stickers with the given ids, in any order,
 	// leaving out the ones that no longer exist.
 	Stickers(ctx context.Context, ids []int64) ([]sticker.Sticker, error)
 }
 
+// Loader takes in a whole library (see Source.LoadStickers).
+type Loader interface {
+	Begin(Mark, LoadSize) error
+	Add(Change) error
+}
+
+// LoadSize is how big the library about to be loaded is, so the index can
+// size its arrays once.
+type LoadSize struct {
+	Stickers  int
+	NameBytes int // of all folded names
+	Tags      int // tags on all stickers
+}
+
 // Mark is a point in the library's history, from which changes are read:
-// the oldest transaction that was still running when it was taken.
-type Mark struct{ XMin uint64 }
+// a snapshot's horizon, the first transaction it did not see, and the
+// older ones it did not see either because they were still running. A
+// transaction that commits late is read when it commits, and one that
+// stays open long does not make every read start from it.
+type Mark struct {
+	XMax    uint64
+	Running []uint64
+}
 
 // Change is a sticker as a committed transaction left it.
 type Change struct {
@@ -71,7 +92,6 @@ type Library struct {
 
 	mu       sync.Mutex // one Load or Refresh at a time
 	mark     Mark
-	seen     map[int64]uint64 // sticker → transaction of the change applied, while it may come again
 	lastSync time.Time
 	failing  bool
 	wake     chan struct{}
@@ -93,27 +113,31 @@ func (l *Library) Load(ctx context.Context) error {
 
 func (l *Library) load(ctx context.Context) error {
 	start := time.Now()
-	b := newBuilder()
-	seen := map[int64]uint64{}
-	mark, err := l.src.LoadStickers(ctx, func(m Mark, c Change) error {
-		if c.Doc == nil {
-			return nil
-		}
-		if c.XID >= m.XMin {
-			// The next Changes reads it again (a transaction as old as
-			// the oldest still running made it): know it then.
-			seen[c.ID] = c.XID
-		}
-		return b.add(*c.Doc)
-	})
+	ld := &loader{b: newBuilder()}
+	mark, err := l.src.LoadStickers(ctx, ld)
 	if err != nil {
 		return fmt.Errorf("load the search index: %w", err)
 	}
-	base := b.finish()
+	base := ld.b.finish()
 	l.ix.replace(base)
-	l.mark, l.seen, l.lastSync = mark, seen, time.Now()
+	l.mark, l.lastSync = mark, time.Now()
 	l.log.Info("search index loaded", "stickers", base.n, "bytes", base.size(), "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
+}
+
+// loader builds a base segment from a whole library.
+type loader struct{ b *builder }
+
+func (l *loader) Begin(_ Mark, size LoadSize) error {
+	l.b.reserve(size)
+	return nil
+}
+
+func (l *loader) Add(c Change) error {
+	if c.Doc == nil {
+		return nil
+	}
+	return l.b.add(*c.Doc)
 }
 
 // Refresh applies what changed in the source since the last Load or
@@ -129,31 +153,18 @@ func (l *Library) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("refresh the search index: %w", err)
 	}
-	fresh := changes[:0]
 	for _, c := range changes {
 		if c.Reset {
 			return l.load(ctx)
 		}
-		if x, ok := l.seen[c.ID]; ok && x == c.XID {
-			continue
-		}
-		fresh = append(fresh, c)
 	}
 	v := l.ix.cur.Load()
 	limit := rebuildAt + v.docs()/20
-	if len(fresh) > limit {
+	if len(changes) > limit {
 		return l.load(ctx)
 	}
-	if len(fresh) > 0 && l.ix.apply(fresh) > limit {
+	if len(changes) > 0 && l.ix.apply(changes) > limit {
 		return l.load(ctx)
-	}
-	for _, c := range fresh {
-		l.seen[c.ID] = c.XID
-	}
-	for id, x := range l.seen {
-		if x < mark.XMin {
-			delete(l.seen, id)
-		}
 	}
 	l.mark, l.lastSync = mark, time.Now()
 	return nil

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/stickerbot/stickerbot/internal/emoji"
 	"github.com/stickerbot/stickerbot/internal/fold"
@@ -58,6 +59,8 @@ type segment struct {
 	triCode []uint16 // the trigrams present, ascending
 	triOff  []uint32 // where each trigram's words start in triData
 	triData []byte   // ascending deltas of word numbers
+
+	counts sync.Pool // *[]uint8 of words.n, zeroed: scratch for nearWords
 }
 
 // key is document pos's place in rank order: most used first, then by
@@ -105,20 +108,17 @@ var errOrder = errors.New("documents out of name order")
 type builder struct {
 	names    *dictBuilder
 	lastName string
-	ids      []int64
+	ids      []int64 // sticker ids, less the first
 	usage    []uint32
 
-	tagID    map[string]int32 // folded tag → temporary number
-	tagTerms []string
-	tagWords []byte // per tag: uvarint(count), then word numbers
-	docTags  []byte // per document: uvarint(count), then tag numbers
+	tags     *interner // folded tags, numbered in order of appearance
+	tagWords []byte    // per tag: uvarint(count), then word numbers
+	docTags  []byte    // per document: uvarint(count), then tag numbers
 
-	wordID   map[string]int32
-	wordList []string
+	words    *interner
 	docWords []byte // per document: uvarint(count), then word numbers of its name
 
-	initID   map[string]int32
-	initList []string
+	inits    *interner
 	initRefs []uint64 // temporary init number << 32 | ref
 
 	scratch []int32
@@ -126,12 +126,20 @@ type builder struct {
 }
 
 func newBuilder() *builder {
-	return &builder{
-		names:  newDictBuilder(false),
-		tagID:  map[string]int32{},
-		wordID: map[string]int32{},
-		initID: map[string]int32{},
-	}
+	return &builder{names: newDictBuilder(false), tags: newInterner(), words: newInterner(), inits: newInterner()}
+}
+
+// reserve sizes the builder's arrays for a library of the given size, so
+// that they are not grown (and copied) as documents come.
+func (b *builder) reserve(size LoadSize) {
+	n := size.Stickers
+	b.ids = slices.Grow(b.ids, n)
+	b.usage = slices.Grow(b.usage, n)
+	b.names.d.data = slices.Grow(b.names.d.data, size.NameBytes+n)
+	b.names.d.blocks = slices.Grow(b.names.d.blocks, n/dictBlock+1)
+	// Numbers take one to three bytes; names have two or three words.
+	b.docTags = slices.Grow(b.docTags, n+2*size.Tags)
+	b.docWords = slices.Grow(b.docWords, 4*n)
 }
 
 func (b *builder) add(d Doc) error {
@@ -210,32 +218,20 @@ func appendSet(dst []byte, xs []int32) []byte {
 }
 
 func (b *builder) word(w string) int32 {
-	if id, ok := b.wordID[w]; ok {
-		return id
-	}
-	id := int32(len(b.wordList))
-	b.wordID[w] = id
-	b.wordList = append(b.wordList, w)
+	id, _ := b.words.id(w)
 	return id
 }
 
 func (b *builder) init(k string) int32 {
-	if id, ok := b.initID[k]; ok {
-		return id
-	}
-	id := int32(len(b.initList))
-	b.initID[k] = id
-	b.initList = append(b.initList, k)
+	id, _ := b.inits.id(k)
 	return id
 }
 
 func (b *builder) tag(t string) int32 {
-	if id, ok := b.tagID[t]; ok {
+	id, added := b.tags.id(t)
+	if !added {
 		return id
 	}
-	id := int32(len(b.tagTerms))
-	b.tagID[t] = id
-	b.tagTerms = append(b.tagTerms, t)
 	var words []int32
 	for w := range strings.FieldsSeq(fold.Key(t)) {
 		words = append(words, b.word(w))
@@ -287,24 +283,10 @@ func invert(data []byte, m int) (start []int32, owners []int32) {
 	return start, owners
 }
 
-// sortedOrder returns the numbers of list in the byte order of their
-// strings, and for each number its place in that order.
-func sortedOrder(list []string) (order, place []int32) {
-	order = make([]int32, len(list))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(list[a], list[b]) })
-	place = make([]int32, len(list))
-	for p, i := range order {
-		place[i] = int32(p)
-	}
-	return order, place
-}
-
 func (b *builder) finish() *segment {
 	n := len(b.ids)
 	s := &segment{n: n, names: b.names.finish()}
+	b.names = nil
 	var lo, hi int64
 	var maxUsage uint32
 	for i, id := range b.ids {
@@ -325,42 +307,29 @@ func (b *builder) finish() *segment {
 		s.ids.set(i, uint64(b.ids[i]-lo))
 		s.usage.set(i, uint64(b.usage[i]))
 	}
-	b.ids = nil
+	b.ids, b.usage = nil, nil
 	s.best = buildRMQ(n, docKeyer{s})
-	usage := func(p int32) uint32 { return b.usage[p] }
+	s.moveOffHeap(s.docArrays)
+	usage := s.usageOf
 
-	// Tags, in byte order, with their posting lists.
-	tagOrder, tagPlace := sortedOrder(b.tagTerms)
-	start, docs := invert(b.docTags, len(b.tagTerms))
-	b.docTags = nil
-	tb := newDictBuilder(true)
-	s.tagHead = newPacked(len(tagOrder), uint64(max(n-1, 0)))
-	var buf []byte
-	for place, t := range tagOrder {
-		ps := docs[start[t]:start[t+1]]
-		var used []int32
-		buf, used = appendPosting(buf[:0], ps, usage, b.scratch)
-		b.scratch = used[:0]
-		tb.add([]byte(b.tagTerms[t]), buf)
-		head := ps[0]
-		if len(used) > 0 {
-			head = used[0]
-		}
-		s.tagHead.set(place, uint64(head))
-	}
-	s.tags = tb.finish()
-	s.tagBest = buildRMQ(len(tagOrder), tagKeyer{s})
-	start, docs = nil, nil
+	tagOrder, tagPlace := b.tags.sorted()
+	b.finishWords(s, tagPlace, usage)
+	b.finishTags(s, tagOrder, usage)
+	b.finishInits(s, tagPlace)
+	return s
+}
 
-	// Words: the names and tags that have each.
-	wordOrder, _ := sortedOrder(b.wordList)
-	nameStart, nameDocs := invert(b.docWords, len(b.wordList))
+// finishWords builds the word dictionary: the names and tags that have
+// each word, and the trigram index over the words.
+func (b *builder) finishWords(s *segment, tagPlace []int32, usage func(int32) uint32) {
+	wordOrder, _ := b.words.sorted()
+	nameStart, nameDocs := invert(b.docWords, b.words.len())
 	b.docWords = nil
-	tagStart, tagsOf := invert(b.tagWords, len(b.wordList))
+	tagStart, tagsOf := invert(b.tagWords, b.words.len())
 	b.tagWords = nil
 	wb := newDictBuilder(true)
 	s.wordTri = make([]uint8, len(wordOrder))
-	var payload []byte
+	var buf, payload []byte
 	for place, w := range wordOrder {
 		var used []int32
 		buf, used = appendPosting(buf[:0], nameDocs[nameStart[w]:nameStart[w+1]], usage, b.scratch)
@@ -378,15 +347,45 @@ func (b *builder) finish() *segment {
 			payload = binary.AppendUvarint(payload, uint64(t-prev-1))
 			prev = t
 		}
-		wb.add([]byte(b.wordList[w]), payload)
-		s.wordTri[place] = uint8(min(len(trigrams(nil, b.wordList[w])), math.MaxUint8))
+		wb.add(b.words.bytes(w), payload)
+		s.wordTri[place] = uint8(min(len(trigrams(nil, b.words.bytes(w))), math.MaxUint8))
 	}
-	s.words = wb.finish()
 	nameStart, nameDocs, tagStart, tagsOf = nil, nil, nil, nil
-	s.buildTrigrams(b.wordList, wordOrder)
+	s.words = wb.finish()
+	s.buildTrigrams(b.words, wordOrder)
+	b.words = nil
+	s.moveOffHeap(s.wordArrays)
+}
 
-	// Initial consonants.
-	initOrder, initPlace := sortedOrder(b.initList)
+// finishTags builds the tag dictionary with each tag's posting list.
+func (b *builder) finishTags(s *segment, tagOrder []int32, usage func(int32) uint32) {
+	start, docs := invert(b.docTags, b.tags.len())
+	b.docTags = nil
+	tb := newDictBuilder(true)
+	s.tagHead = newPacked(len(tagOrder), uint64(max(s.n-1, 0)))
+	var buf []byte
+	for place, t := range tagOrder {
+		ps := docs[start[t]:start[t+1]]
+		var used []int32
+		buf, used = appendPosting(buf[:0], ps, usage, b.scratch)
+		b.scratch = used[:0]
+		tb.add(b.tags.bytes(t), buf)
+		head := ps[0]
+		if len(used) > 0 {
+			head = used[0]
+		}
+		s.tagHead.set(place, uint64(head))
+	}
+	start, docs = nil, nil
+	b.tags = nil
+	s.tags = tb.finish()
+	s.tagBest = buildRMQ(len(tagOrder), tagKeyer{s})
+	s.moveOffHeap(s.tagArrays)
+}
+
+// finishInits builds the index of Korean initial consonants.
+func (b *builder) finishInits(s *segment, tagPlace []int32) {
+	initOrder, initPlace := b.inits.sorted()
 	for i, r := range b.initRefs {
 		ref := r & (1<<32 - 1)
 		if ref&1 == 1 {
@@ -396,10 +395,11 @@ func (b *builder) finish() *segment {
 	}
 	slices.Sort(b.initRefs)
 	ib := newDictBuilder(true)
-	s.initRefs = newPacked(len(b.initRefs), uint64(max(n, len(tagOrder)))<<1|1)
+	s.initRefs = newPacked(len(b.initRefs), uint64(max(s.n, len(tagPlace)))<<1|1)
 	next := 0
+	var buf []byte
 	for place, k := range initOrder {
-		ib.add([]byte(b.initList[k]), binary.AppendUvarint(buf[:0], uint64(next)))
+		ib.add(b.inits.bytes(k), binary.AppendUvarint(buf[:0], uint64(next)))
 		for next < len(b.initRefs) && int(b.initRefs[next]>>32) == place {
 			s.initRefs.set(next, b.initRefs[next]&(1<<32-1))
 			next++
@@ -407,17 +407,18 @@ func (b *builder) finish() *segment {
 	}
 	s.inits = ib.finish()
 	s.refs = len(b.initRefs)
-	s.initBest = buildRMQ(len(b.initRefs), refKeyer{s})
-	return s
+	b.inits, b.initRefs = nil, nil
+	s.initBest = buildRMQ(s.refs, refKeyer{s})
+	s.moveOffHeap(s.initArrays)
 }
 
 // buildTrigrams indexes each word (numbered by its place in order) under
 // each of its trigrams.
-func (s *segment) buildTrigrams(list []string, order []int32) {
+func (s *segment) buildTrigrams(words *interner, order []int32) {
 	counts := make([]int32, 1<<16)
 	var tri []uint16
 	for _, w := range order {
-		tri = trigrams(tri[:0], list[w])
+		tri = trigrams(tri[:0], words.bytes(w))
 		for _, t := range tri {
 			counts[t]++
 		}
@@ -441,7 +442,7 @@ func (s *segment) buildTrigrams(list []string, order []int32) {
 	}
 	members := make([]int32, total)
 	for place, w := range order {
-		tri = trigrams(tri[:0], list[w])
+		tri = trigrams(tri[:0], words.bytes(w))
 		for _, t := range tri {
 			members[starts[t]] = int32(place)
 			starts[t]++

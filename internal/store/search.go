@@ -30,7 +30,9 @@ const searchable = `(s.image_url IS NOT NULL OR s.slack_file_id IS NOT NULL)`
 func (s *Store) readSnapshot(ctx context.Context, fn func(pgx.Tx, search.Mark) error) (search.Mark, error) {
 	var mark search.Mark
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())`).Scan(&mark.XMin); err != nil {
+		// In REPEATABLE READ both calls see the transaction's snapshot.
+		const q = `SELECT pg_snapshot_xmax(pg_current_snapshot()), ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot()))`
+		if err := tx.QueryRow(ctx, q).Scan(&mark.XMax, &mark.Running); err != nil {
 			return err
 		}
 		return fn(tx, mark)
@@ -38,13 +40,22 @@ func (s *Store) readSnapshot(ctx context.Context, fn func(pgx.Tx, search.Mark) e
 	return mark, translate(err)
 }
 
-// LoadStickers calls fn for every searchable sticker in name_key (byte)
-// order, from one snapshot, with the mark to read changes from after it,
-// which it also returns. An error from fn stops it and is returned.
-func (s *Store) LoadStickers(ctx context.Context, fn func(search.Mark, search.Change) error) (search.Mark, error) {
+// LoadStickers reads every searchable sticker into l, in name_key (byte)
+// order, from one snapshot, and returns the mark to read changes from
+// after it. An error from l stops it and is returned.
+func (s *Store) LoadStickers(ctx context.Context, l search.Loader) (search.Mark, error) {
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
 	mark, err := s.readSnapshot(ctx, func(tx pgx.Tx, mark search.Mark) error {
+		const qSize = `SELECT count(*), coalesce(sum(octet_length(s.name_key)), 0), coalesce(sum(cardinality(s.tags)), 0)
+			FROM stickers s WHERE ` + searchable
+		var size search.LoadSize
+		if err := tx.QueryRow(ctx, qSize).Scan(&size.Stickers, &size.NameBytes, &size.Tags); err != nil {
+			return err
+		}
+		if err := l.Begin(mark, size); err != nil {
+			return err
+		}
 		const q = `SELECT s.id, s.name_key, s.tags, s.usage_count, s.changed_xid
 			FROM stickers s WHERE ` + searchable + ` ORDER BY s.name_key`
 		rows, err := tx.Query(ctx, q)
@@ -59,7 +70,7 @@ func (s *Store) LoadStickers(ctx context.Context, fn func(search.Mark, search.Ch
 				return err
 			}
 			c.ID, c.Doc = d.ID, &d
-			if err := fn(mark, c); err != nil {
+			if err := l.Add(c); err != nil {
 				return err
 			}
 		}
@@ -71,9 +82,8 @@ func (s *Store) LoadStickers(ctx context.Context, fn func(search.Mark, search.Ch
 	return mark, nil
 }
 
-// Changes returns the stickers changed, hidden or deleted by transactions
-// at or after since (some of which may have been read before), and the
-// mark to read from next time.
+// Changes returns the stickers changed, hidden or deleted by the
+// transactions since did not see, and the mark to read from next time.
 func (s *Store) Changes(ctx context.Context, since search.Mark) ([]search.Change, search.Mark, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
@@ -81,8 +91,8 @@ func (s *Store) Changes(ctx context.Context, since search.Mark) ([]search.Change
 	mark, err := s.readSnapshot(ctx, func(tx pgx.Tx, _ search.Mark) error {
 		changes = changes[:0]
 		const qRows = `SELECT s.id, s.name_key, s.tags, s.usage_count, s.changed_xid, ` + searchable + `
-			FROM stickers s WHERE s.changed_xid >= $1::xid8`
-		rows, err := tx.Query(ctx, qRows, since.XMin)
+			FROM stickers s WHERE s.changed_xid >= $1::xid8 OR s.changed_xid = ANY($2::xid8[])`
+		rows, err := tx.Query(ctx, qRows, since.XMax, since.Running)
 		if err != nil {
 			return err
 		}
@@ -105,8 +115,9 @@ func (s *Store) Changes(ctx context.Context, since search.Mark) ([]search.Change
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		const qGone = `SELECT sticker_id, name_key, deleted_xid FROM sticker_tombstones WHERE deleted_xid >= $1::xid8`
-		rows, err = tx.Query(ctx, qGone, since.XMin)
+		const qGone = `SELECT sticker_id, name_key, deleted_xid FROM sticker_tombstones
+			WHERE deleted_xid >= $1::xid8 OR deleted_xid = ANY($2::xid8[])`
+		rows, err = tx.Query(ctx, qGone, since.XMax, since.Running)
 		if err != nil {
 			return err
 		}
