@@ -19,8 +19,17 @@ type packed struct {
 }
 
 func newPacked(n int, max uint64) packed {
+	return newPackedIn(nil, n, max)
+}
+
+// newPackedIn is newPacked in a (nil: on the heap).
+func newPackedIn(a *arena, n int, max uint64) packed {
 	w := uint8(bits.Len64(max))
-	return packed{width: w, words: make([]uint64, (n*int(w)+63)/64+1)}
+	size := (n*int(w)+63)/64 + 1
+	if a == nil {
+		return packed{width: w, words: make([]uint64, size)}
+	}
+	return packed{width: w, words: ints[uint64](a, size)}
 }
 
 func (p packed) get(i int) uint64 {
@@ -109,7 +118,6 @@ func (b *dictBuilder) add(key, payload []byte) {
 }
 
 func (b *dictBuilder) finish() dict {
-	b.d.data = slices.Clip(b.d.data)
 	b.d.blocks = slices.Clip(b.d.blocks)
 	return b.d
 }

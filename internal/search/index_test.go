@@ -321,3 +321,37 @@ func TestIndexChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestPlannedBuild: a build planned from the library's size gives the
+// same index as an unplanned one, and one whose plan turns out wrong
+// still builds right.
+func TestPlannedBuild(t *testing.T) {
+	docs := randomLibrary(rand.New(rand.NewPCG(3, 3)), 400)
+	slices.SortFunc(docs, func(a, b Doc) int { return strings.Compare(a.Name, b.Name) })
+	size := LoadSize{Stickers: len(docs), MinID: docs[0].ID, MaxID: docs[0].ID}
+	for _, d := range docs {
+		size.MinID, size.MaxID = min(size.MinID, d.ID), max(size.MaxID, d.ID)
+		size.MaxUsage = max(size.MaxUsage, d.Usage)
+		size.NameBytes += len(d.Name)
+		size.Tags += len(d.Tags)
+		for _, t := range d.Tags {
+			size.TagBytes += len(t)
+		}
+	}
+	wrong := size
+	wrong.Stickers, wrong.MaxID = 300, docs[0].ID+500
+	ref := refPrepare(docs)
+	for name, plan := range map[string]*LoadSize{"exact": &size, "wrong": &wrong} {
+		b := newBuilder()
+		b.reserve(*plan)
+		for _, d := range docs {
+			if err := b.add(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := &view{segs: []*segment{b.finish()}}
+		for _, q := range queries(docs) {
+			t.Run(name, func(t *testing.T) { compare(t, v, ref, q) })
+		}
+	}
+}

@@ -37,9 +37,12 @@ type Loader interface {
 // LoadSize is how big the library about to be loaded is, so the index can
 // size its arrays once.
 type LoadSize struct {
-	Stickers  int
-	NameBytes int // of all folded names
-	Tags      int // tags on all stickers
+	Stickers     int
+	MinID, MaxID int64
+	MaxUsage     int64
+	NameBytes    int // of all folded names
+	Tags         int // tags on all stickers
+	TagBytes     int // of all tags
 }
 
 // Mark is a point in the library's history, from which changes are read:

@@ -47,28 +47,25 @@ func move[T word](r *relocation, s *[]T) {
 // Parts of a segment, moved as soon as each is built so that the build
 // never holds two copies of much.
 
+// The arrays built on the heap; the largest (names, ids, usage, the
+// posting lists, the trigram lists) are built in the segment's arena.
+
 func (s *segment) docArrays(r *relocation) {
-	move(r, &s.names.data)
 	move(r, &s.names.blocks)
-	move(r, &s.ids.words)
-	move(r, &s.usage.words)
 	moveRMQ(r, &s.best)
 }
 
 func (s *segment) tagArrays(r *relocation) {
-	move(r, &s.tags.data)
 	move(r, &s.tags.blocks)
 	move(r, &s.tagHead.words)
 	moveRMQ(r, &s.tagBest)
 }
 
 func (s *segment) wordArrays(r *relocation) {
-	move(r, &s.words.data)
 	move(r, &s.words.blocks)
 	move(r, &s.wordTri)
 	move(r, &s.triCode)
 	move(r, &s.triOff)
-	move(r, &s.triData)
 }
 
 func (s *segment) initArrays(r *relocation) {
@@ -101,4 +98,45 @@ func (s *segment) moveOffHeap(arrays func(*relocation)) {
 	r.sizing, r.buf = false, buf
 	arrays(r)
 	runtime.AddCleanup(s, func(release func()) { release() }, release)
+}
+
+// arena hands out buffers outside the heap, each mapped at a bound on
+// what it will hold: only the pages written to take memory, so a bound
+// far above the need costs nothing, and nothing is copied as it fills.
+// A buffer that overflows its bound is grown by append, onto the heap:
+// slower, not wrong.
+type arena struct {
+	releases []func()
+}
+
+// bytes returns an empty buffer with room for n bytes.
+func (a *arena) bytes(n int) []byte {
+	if n < offHeapMin {
+		return make([]byte, 0, n)
+	}
+	buf, release := mapMemory(n)
+	if buf == nil {
+		return make([]byte, 0, n)
+	}
+	a.releases = append(a.releases, release)
+	return buf[:0]
+}
+
+// ints returns n zeroed integers.
+func ints[T word](a *arena, n int) []T {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	b := a.bytes(n * size)
+	if n == 0 || cap(b) < n*size {
+		return make([]T, n)
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+// release unmaps every buffer; none may be used after.
+func (a *arena) release() {
+	for _, r := range a.releases {
+		r()
+	}
+	a.releases = nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -108,8 +109,19 @@ var errOrder = errors.New("documents out of name order")
 type builder struct {
 	names    *dictBuilder
 	lastName string
-	ids      []int64 // sticker ids, less the first
+	ids      []int64 // sticker ids, unless planned
 	usage    []uint32
+
+	// With a plan (reserve), ids and usage go straight into the
+	// segment's packed arrays, and the big buffers are in arenas: out
+	// for what the segment keeps, the others for what the build needs
+	// for a while, each released as soon as it is done with.
+	plan                *LoadSize
+	out, tagTmp, wordTmp *arena
+	n        int // documents added
+	planned  int // of which in pIDs and pUsage
+	pIDs     packed
+	pUsage   packed
 
 	tags     *interner // folded tags, numbered in order of appearance
 	tagWords []byte    // per tag: uvarint(count), then word numbers
@@ -129,31 +141,44 @@ func newBuilder() *builder {
 	return &builder{names: newDictBuilder(false), tags: newInterner(), words: newInterner(), inits: newInterner()}
 }
 
-// reserve sizes the builder's arrays for a library of the given size, so
-// that they are not grown (and copied) as documents come.
+// reserve plans the build of a library of the given size: its arrays
+// are laid out once, outside the heap, and filled in place.
 func (b *builder) reserve(size LoadSize) {
 	n := size.Stickers
-	b.ids = slices.Grow(b.ids, n)
-	b.usage = slices.Grow(b.usage, n)
-	b.names.d.data = slices.Grow(b.names.d.data, size.NameBytes+n)
+	b.plan, b.out, b.tagTmp, b.wordTmp = &size, &arena{}, &arena{}, &arena{}
+	b.pIDs = newPackedIn(b.out, n, uint64(max(size.MaxID-size.MinID, 0)))
+	b.pUsage = newPackedIn(b.out, n, uint64(min(max(size.MaxUsage, 0), math.MaxUint32)))
+	// Bounds: a varint of a length or number takes at most three bytes
+	// here (names are short; documents and tags fewer than 2²¹), and
+	// emoji add a few tags, which the slack covers.
+	b.names.d.data = b.out.bytes(size.NameBytes + 4*n + 64)
 	b.names.d.blocks = slices.Grow(b.names.d.blocks, n/dictBlock+1)
-	// Numbers take one to three bytes; names have two or three words.
-	b.docTags = slices.Grow(b.docTags, n+2*size.Tags)
-	b.docWords = slices.Grow(b.docWords, 4*n)
+	b.docTags = b.tagTmp.bytes(n + 3*size.Tags + 1<<16)
+	b.tags.arena = b.tagTmp.bytes(size.TagBytes + 1<<16)
+	b.docWords = b.wordTmp.bytes(n + 3*(size.NameBytes/2+n) + 1<<16)
 }
 
 func (b *builder) add(d Doc) error {
-	if len(b.ids) > 0 && d.Name <= b.lastName {
+	if b.n > 0 && d.Name <= b.lastName {
 		return fmt.Errorf("index %q after %q: %w", d.Name, b.lastName, errOrder)
 	}
 	if d.Name == "" {
 		return errors.New("index a sticker with an empty name")
 	}
 	b.lastName = d.Name
-	pos := len(b.ids)
+	pos := b.n
+	b.n++
 	b.names.add([]byte(d.Name), nil)
-	b.ids = append(b.ids, d.ID)
-	b.usage = append(b.usage, uint32(min(max(d.Usage, 0), math.MaxUint32)))
+	usage := uint32(min(max(d.Usage, 0), math.MaxUint32))
+	if p := b.plan; p != nil && pos < p.Stickers && d.ID >= p.MinID && d.ID <= p.MaxID && int64(usage) <= p.MaxUsage {
+		b.pIDs.set(pos, uint64(d.ID-p.MinID))
+		b.pUsage.set(pos, uint64(usage))
+		b.planned++
+	} else {
+		b.unplan()
+		b.ids = append(b.ids, d.ID)
+		b.usage = append(b.usage, usage)
+	}
 
 	words := b.scratch[:0]
 	for w := range strings.FieldsSeq(fold.Key(d.Name)) {
@@ -185,6 +210,22 @@ func (b *builder) add(d Doc) error {
 // foldTerm folds a tag (or a query) for comparison: fold.Term, and every
 // way of writing an emoji written one way.
 func foldTerm(s string) string { return emoji.Fold(fold.Term(s)) }
+
+// unplan goes back to growing ids and usage on the heap, for a library
+// that turned out other than planned (it changed between the count and
+// the read, which one snapshot rules out, or a caller's plan was wrong).
+func (b *builder) unplan() {
+	if b.plan == nil {
+		return
+	}
+	p := b.plan
+	b.plan = nil
+	for pos := range b.planned {
+		b.ids = append(b.ids, p.MinID+int64(b.pIDs.get(pos)))
+		b.usage = append(b.usage, uint32(b.pUsage.get(pos)))
+	}
+	b.pIDs, b.pUsage, b.planned = packed{}, packed{}, 0
+}
 
 // appendTerm adds a folded tag, and for a single emoji the names it goes
 // by (🎉 is also tada and party popper).
@@ -261,8 +302,8 @@ func readSets(data []byte, fn func(i int, xs []int32)) {
 
 // invert turns sets of numbers below m, one per owner, into, for each
 // number, the ascending list of its owners: start[x]…start[x+1] of the
-// returned owners.
-func invert(data []byte, m int) (start []int32, owners []int32) {
+// returned owners, which are in a.
+func invert(a *arena, data []byte, m int) (start []int32, owners []int32) {
 	start = make([]int32, m+1)
 	readSets(data, func(_ int, xs []int32) {
 		for _, x := range xs {
@@ -272,7 +313,7 @@ func invert(data []byte, m int) (start []int32, owners []int32) {
 	for i := 1; i <= m; i++ {
 		start[i] += start[i-1]
 	}
-	owners = make([]int32, start[m])
+	owners = ints[int32](a, int(start[m]))
 	fill := slices.Clone(start[:m])
 	readSets(data, func(owner int, xs []int32) {
 		for _, x := range xs {
@@ -284,28 +325,37 @@ func invert(data []byte, m int) (start []int32, owners []int32) {
 }
 
 func (b *builder) finish() *segment {
-	n := len(b.ids)
+	n := b.n
+	if b.out == nil {
+		b.out, b.tagTmp, b.wordTmp = &arena{}, &arena{}, &arena{}
+	}
 	s := &segment{n: n, names: b.names.finish()}
 	b.names = nil
-	var lo, hi int64
-	var maxUsage uint32
-	for i, id := range b.ids {
-		if i == 0 || id < lo {
-			lo = id
+	if p := b.plan; p != nil && n == p.Stickers {
+		s.idBase, s.idMax = p.MinID, p.MaxID
+		s.ids, s.usage = b.pIDs, b.pUsage
+	} else {
+		b.unplan()
+		var lo, hi int64
+		var maxUsage uint32
+		for i, id := range b.ids {
+			if i == 0 || id < lo {
+				lo = id
+			}
+			if i == 0 || id > hi {
+				hi = id
+			}
 		}
-		if i == 0 || id > hi {
-			hi = id
+		for _, u := range b.usage {
+			maxUsage = max(maxUsage, u)
 		}
-	}
-	for _, u := range b.usage {
-		maxUsage = max(maxUsage, u)
-	}
-	s.idBase, s.idMax = lo, hi
-	s.ids = newPacked(n, uint64(hi-lo))
-	s.usage = newPacked(n, uint64(maxUsage))
-	for i := range n {
-		s.ids.set(i, uint64(b.ids[i]-lo))
-		s.usage.set(i, uint64(b.usage[i]))
+		s.idBase, s.idMax = lo, hi
+		s.ids = newPacked(n, uint64(hi-lo))
+		s.usage = newPacked(n, uint64(maxUsage))
+		for i := range n {
+			s.ids.set(i, uint64(b.ids[i]-lo))
+			s.usage.set(i, uint64(b.usage[i]))
+		}
 	}
 	b.ids, b.usage = nil, nil
 	s.best = buildRMQ(n, docKeyer{s})
@@ -313,9 +363,12 @@ func (b *builder) finish() *segment {
 	usage := s.usageOf
 
 	tagOrder, tagPlace := b.tags.sorted()
-	b.finishWords(s, tagPlace, usage)
 	b.finishTags(s, tagOrder, usage)
+	b.finishWords(s, tagPlace, usage)
 	b.finishInits(s, tagPlace)
+	if out := b.out; len(out.releases) > 0 {
+		runtime.AddCleanup(s, func(a *arena) { a.release() }, out)
+	}
 	return s
 }
 
@@ -323,11 +376,16 @@ func (b *builder) finish() *segment {
 // each word, and the trigram index over the words.
 func (b *builder) finishWords(s *segment, tagPlace []int32, usage func(int32) uint32) {
 	wordOrder, _ := b.words.sorted()
-	nameStart, nameDocs := invert(b.docWords, b.words.len())
+	tmp := &arena{}
+	defer tmp.release()
+	nameStart, nameDocs := invert(tmp, b.docWords, b.words.len())
 	b.docWords = nil
-	tagStart, tagsOf := invert(b.tagWords, b.words.len())
+	b.wordTmp.release()
+	tagStart, tagsOf := invert(tmp, b.tagWords, b.words.len())
 	b.tagWords = nil
 	wb := newDictBuilder(true)
+	// A posting entry takes at most four bytes, a word's header 16.
+	wb.d.data = b.out.bytes(len(b.words.arena) + 16*b.words.len() + 4*(len(nameDocs)+len(tagsOf)))
 	s.wordTri = make([]uint8, len(wordOrder))
 	var buf, payload []byte
 	for place, w := range wordOrder {
@@ -352,16 +410,19 @@ func (b *builder) finishWords(s *segment, tagPlace []int32, usage func(int32) ui
 	}
 	nameStart, nameDocs, tagStart, tagsOf = nil, nil, nil, nil
 	s.words = wb.finish()
-	s.buildTrigrams(b.words, wordOrder)
+	s.buildTrigrams(b.out, tmp, b.words, wordOrder)
 	b.words = nil
 	s.moveOffHeap(s.wordArrays)
 }
 
 // finishTags builds the tag dictionary with each tag's posting list.
 func (b *builder) finishTags(s *segment, tagOrder []int32, usage func(int32) uint32) {
-	start, docs := invert(b.docTags, b.tags.len())
+	tmp := &arena{}
+	defer tmp.release()
+	start, docs := invert(tmp, b.docTags, b.tags.len())
 	b.docTags = nil
 	tb := newDictBuilder(true)
+	tb.d.data = b.out.bytes(len(b.tags.arena) + 16*b.tags.len() + 4*len(docs))
 	s.tagHead = newPacked(len(tagOrder), uint64(max(s.n-1, 0)))
 	var buf []byte
 	for place, t := range tagOrder {
@@ -378,6 +439,7 @@ func (b *builder) finishTags(s *segment, tagOrder []int32, usage func(int32) uin
 	}
 	start, docs = nil, nil
 	b.tags = nil
+	b.tagTmp.release()
 	s.tags = tb.finish()
 	s.tagBest = buildRMQ(len(tagOrder), tagKeyer{s})
 	s.moveOffHeap(s.tagArrays)
@@ -414,7 +476,7 @@ func (b *builder) finishInits(s *segment, tagPlace []int32) {
 
 // buildTrigrams indexes each word (numbered by its place in order) under
 // each of its trigrams.
-func (s *segment) buildTrigrams(words *interner, order []int32) {
+func (s *segment) buildTrigrams(out, tmp *arena, words *interner, order []int32) {
 	counts := make([]int32, 1<<16)
 	var tri []uint16
 	for _, w := range order {
@@ -440,7 +502,7 @@ func (s *segment) buildTrigrams(words *interner, order []int32) {
 			total += c
 		}
 	}
-	members := make([]int32, total)
+	members := ints[int32](tmp, int(total))
 	for place, w := range order {
 		tri = trigrams(tri[:0], words.bytes(w))
 		for _, t := range tri {
@@ -448,7 +510,7 @@ func (s *segment) buildTrigrams(words *interner, order []int32) {
 			starts[t]++
 		}
 	}
-	var data []byte
+	data := out.bytes(4 * int(total))
 	at := int32(0)
 	for _, t := range s.triCode {
 		s.triOff = append(s.triOff, uint32(len(data)))
@@ -460,5 +522,5 @@ func (s *segment) buildTrigrams(words *interner, order []int32) {
 		at += counts[t]
 	}
 	s.triOff = append(s.triOff, uint32(len(data)))
-	s.triData = slices.Clip(data)
+	s.triData = data
 }

@@ -47,10 +47,13 @@ func (s *Store) LoadStickers(ctx context.Context, l search.Loader) (search.Mark,
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
 	mark, err := s.readSnapshot(ctx, func(tx pgx.Tx, mark search.Mark) error {
-		const qSize = `SELECT count(*), coalesce(sum(octet_length(s.name_key)), 0), coalesce(sum(cardinality(s.tags)), 0)
+		const qSize = `SELECT count(*), coalesce(min(s.id), 0), coalesce(max(s.id), 0), coalesce(max(s.usage_count), 0),
+				coalesce(sum(octet_length(s.name_key)), 0), coalesce(sum(cardinality(s.tags)), 0),
+				coalesce(sum(octet_length(array_to_string(s.tags, ''))), 0)
 			FROM stickers s WHERE ` + searchable
 		var size search.LoadSize
-		if err := tx.QueryRow(ctx, qSize).Scan(&size.Stickers, &size.NameBytes, &size.Tags); err != nil {
+		if err := tx.QueryRow(ctx, qSize).Scan(&size.Stickers, &size.MinID, &size.MaxID, &size.MaxUsage,
+			&size.NameBytes, &size.Tags, &size.TagBytes); err != nil {
 			return err
 		}
 		if err := l.Begin(mark, size); err != nil {
