@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -116,12 +116,12 @@ type builder struct {
 	// segment's packed arrays, and the big buffers are in arenas: out
 	// for what the segment keeps, the others for what the build needs
 	// for a while, each released as soon as it is done with.
-	plan                *LoadSize
+	plan                 *LoadSize
 	out, tagTmp, wordTmp *arena
-	n        int // documents added
-	planned  int // of which in pIDs and pUsage
-	pIDs     packed
-	pUsage   packed
+	n                    int // documents added
+	planned              int // of which in pIDs and pUsage
+	pIDs                 packed
+	pUsage               packed
 
 	tags     *interner // folded tags, numbered in order of appearance
 	tagWords []byte    // per tag: uvarint(count), then word numbers
