@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -53,11 +54,12 @@ type enumerator struct {
 	heap   []entry
 	seen   map[uint64]struct{}
 	near   map[int][][]nearWord // per alternative, per word
+	want   int                  // how many matches the caller will take, at most (a hint)
 	na, nb []byte
 }
 
-func newEnumerator(v *view, q *Query) *enumerator {
-	e := &enumerator{v: v, q: q, seen: map[uint64]struct{}{}}
+func newEnumerator(v *view, q *Query, want int) *enumerator {
+	e := &enumerator{v: v, q: q, seen: map[uint64]struct{}{}, want: want}
 	for i := range q.alts {
 		e.push(entry{rank: RankExactName, score: math.Inf(1), alt: i})
 	}
@@ -99,6 +101,88 @@ func (e *enumerator) next() (hit, bool) {
 		return hit{seg: top.seg, pos: top.pos, rank: top.rank, score: top.score}, true
 	}
 	return hit{}, false
+}
+
+// more reports whether next would return another match, cheaply: it
+// decides a query of several words has typo matches without scoring them
+// all, when one near word alone scores enough.
+func (e *enumerator) more() bool {
+	for len(e.heap) > 0 {
+		top := e.heap[0]
+		if top.src != nil {
+			if !e.v.isDead(top.seg, top.pos) {
+				if _, dup := e.seen[uint64(uint8(top.seg))<<32|uint64(uint32(top.pos))]; !dup {
+					return true
+				}
+			}
+			if pos, score, ok := top.src.next(); ok {
+				e.heap[0].pos, e.heap[0].score, e.heap[0].usage = pos, score, e.v.segs[top.seg].usageOf(pos)
+				e.down(0)
+			} else {
+				e.pop()
+			}
+			continue
+		}
+		if a := &e.q.alts[top.alt]; top.rank == RankFuzzy && a.own > 1 && e.surelyFuzzy(top.alt) {
+			return true
+		}
+		e.pop()
+		e.open(top.alt, top.rank)
+	}
+	return false
+}
+
+// surelyFuzzy reports that alternative i (of several words) has a typo
+// match not yet returned, when that is easy to tell: a near word that
+// scores enough on its own is on a sticker not returned yet. False means
+// the matches must be scored to tell.
+func (e *enumerator) surelyFuzzy(i int) bool {
+	a := &e.q.alts[i]
+	near := e.nearFor(i, a)
+	var buf []byte
+	for label, ns := range near {
+		for _, n := range ns {
+			score := float64(n.sim) / float64(a.own)
+			if label == a.own {
+				score = float64(n.sim)
+			}
+			if score < minFuzzyScore {
+				continue
+			}
+			for si, s := range e.v.segs {
+				w, ok := s.words.seek([]byte(n.word), buf)
+				if !ok {
+					continue
+				}
+				found := false
+				s.wordPostings(w, func(c cursor) {
+					for pos, ok := c.next(); ok && !found; pos, ok = c.next() {
+						_, dup := e.seen[uint64(uint8(si))<<32|uint64(uint32(pos))]
+						found = !dup && !e.v.isDead(int8(si), pos)
+					}
+				})
+				if found {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// nearFor returns the near words of each word of alternative i.
+func (e *enumerator) nearFor(i int, a *alt) [][]nearWord {
+	if e.near == nil {
+		e.near = map[int][][]nearWord{}
+	}
+	near, ok := e.near[i]
+	if !ok {
+		for _, w := range a.words {
+			near = append(near, nearWords(e.v.segs, w))
+		}
+		e.near[i] = near
+	}
+	return near
 }
 
 // open starts rank r of alternative i in every segment and leaves a
@@ -159,20 +243,11 @@ func (e *enumerator) streams(s *segment, a *alt, i int, r Rank) []stream {
 		if a.own == 0 {
 			return nil
 		}
-		if e.near == nil {
-			e.near = map[int][][]nearWord{}
-		}
-		near, ok := e.near[i]
-		if !ok {
-			for _, w := range a.words {
-				near = append(near, nearWords(e.v.segs, w))
-			}
-			e.near[i] = near
-		}
+		near := e.nearFor(i, a)
 		if a.own == 1 {
 			return []stream{newLevelStream(s, near[0])}
 		}
-		return []stream{newListStream(s, near, a.own)}
+		return []stream{newListStream(s, near, a.own, e.want)}
 	}
 	return nil
 }
@@ -531,34 +606,81 @@ func (l *levelStream) next() (int32, float64, bool) {
 
 // listStream yields the typo matches of a query of several words, whose
 // score depends on all of them: every sticker with a near word of any is
-// scored (in one merge of the posting lists in rank order, so a
-// sticker's words all arrive together) and the ones that qualify sorted.
-// Unlike the other ranks, this costs in proportion to the stickers the
-// near words are on; it runs only when nothing before it fills the page.
+// scored and the best want kept. Unlike the other ranks this costs in
+// proportion to the stickers the near words are on (a few nanoseconds
+// each: their posting lists are decoded into one array, sorted by
+// document with a radix sort and scored in one pass); it runs only when
+// nothing before it fills the page, and Nth's "is there another?" does
+// not run it (see enumerator.more). A caller wanting more than it kept
+// gets them from a second, larger selection.
 type listStream struct {
-	items []scored
-	i     int
+	s     *segment
+	near  [][]nearWord
+	own   int
+	want  int
+	items []scored // the best, best first
+	taken int      // of items already yielded
+	short bool     // more qualified than items holds
 }
 
 type scored struct {
-	pos   int32
 	key   uint64
+	pos   int32
 	score float64
 }
 
-func newListStream(s *segment, near [][]nearWord, own int) *listStream {
-	var h curHeap
+func (a scored) before(b scored) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.key < b.key
+}
+
+func newListStream(s *segment, near [][]nearWord, own, want int) *listStream {
+	// Stickers returned by earlier ranks come again here and are skipped:
+	// fewer than want of them.
+	l := &listStream{s: s, near: near, own: own, want: 2*want + 8}
+	l.pick()
+	return l
+}
+
+// pick keeps the best l.want matches in l.items.
+func (l *listStream) pick() {
+	s, near, own := l.s, l.near, l.own
+	// One entry per posting: document << 16 | label (the query word) << 8
+	// | the near word's place in its list.
+	var words [][2]int
+	total := 0
 	var buf []byte
 	for label, ns := range near {
-		for _, n := range ns {
+		for j, n := range ns {
 			if w, ok := s.words.seek([]byte(n.word), buf); ok {
-				s.wordPostings(w, func(c cursor) { h.add(s, c, label, n.sim) })
+				words = append(words, [2]int{w, label<<8 | j})
+				s.wordPostings(w, func(c cursor) { total += c.used + c.unused })
 			}
 		}
 	}
+	entries := make([]uint64, 0, total)
+	for _, w := range words {
+		s.wordPostings(w[0], func(c cursor) {
+			for pos, ok := c.next(); ok; pos, ok = c.next() {
+				entries = append(entries, uint64(pos)<<16|uint64(w[1]))
+			}
+		})
+	}
+	entries = radixSort(entries, 16, s.n)
+	// A bounded heap, worst on top, of the best so far.
+	h := make([]scored, 0, min(l.want, 1024))
+	worse := func(a, b scored) bool { return b.before(a) }
 	best := make([]float32, len(near))
-	l := &listStream{}
-	finish := func(pos int32) {
+	l.short = false
+	for i := 0; i < len(entries); {
+		pos := int32(entries[i] >> 16)
+		clear(best)
+		for ; i < len(entries) && int32(entries[i]>>16) == pos; i++ {
+			label, j := int(entries[i]>>8&0xFF), int(entries[i]&0xFF)
+			best[label] = max(best[label], near[label][j].sim)
+		}
 		var sum float32
 		for _, b := range best[:own] {
 			sum += b
@@ -567,43 +689,95 @@ func newListStream(s *segment, near [][]nearWord, own int) *listStream {
 		if len(best) > own {
 			score = max(score, float64(best[own]))
 		}
-		if score >= minFuzzyScore {
-			l.items = append(l.items, scored{pos: pos, key: s.key(pos), score: score})
+		if score < minFuzzyScore {
+			continue
 		}
-		clear(best)
-	}
-	cur := int32(-1)
-	for len(h) > 0 {
-		it := h.take(s)
-		if it.pos != cur && cur >= 0 {
-			finish(cur)
+		c := scored{key: s.key(pos), pos: pos, score: score}
+		if len(h) < l.want {
+			h = append(h, c)
+			heapUp(h, len(h)-1, worse)
+			continue
 		}
-		cur = it.pos
-		best[it.label] = max(best[it.label], it.sim)
-	}
-	if cur >= 0 {
-		finish(cur)
-	}
-	slices.SortFunc(l.items, func(a, b scored) int {
-		if a.score != b.score {
-			if a.score > b.score {
-				return -1
-			}
-			return 1
+		l.short = true
+		if c.before(h[0]) {
+			h[0] = c
+			heapDown(h, 0, worse)
 		}
-		if a.key < b.key {
+	}
+	slices.SortFunc(h, func(a, b scored) int {
+		if a.before(b) {
 			return -1
 		}
 		return 1
 	})
-	return l
+	l.items = h
 }
 
 func (l *listStream) next() (int32, float64, bool) {
-	if l.i >= len(l.items) {
-		return 0, 0, false
+	if l.taken == len(l.items) {
+		if !l.short {
+			return 0, 0, false
+		}
+		l.want *= 8
+		l.pick()
+		if l.taken >= len(l.items) {
+			return 0, 0, false
+		}
 	}
-	it := l.items[l.i]
-	l.i++
+	it := l.items[l.taken]
+	l.taken++
 	return it.pos, it.score, true
 }
+
+func heapUp(h []scored, i int, less func(a, b scored) bool) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func heapDown(h []scored, i int, less func(a, b scored) bool) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && less(h[c+1], h[c]) {
+			c++
+		}
+		if !less(h[c], h[i]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// radixSort sorts xs by their bits from shift up, which hold numbers
+// below n, least significant digit first.
+func radixSort(xs []uint64, shift uint, n int) []uint64 {
+	const digit = 11
+	tmp := make([]uint64, len(xs))
+	for lo := shift; lo < shift+uint(bits.Len(uint(n))); lo += digit {
+		var count [1<<digit + 1]int
+		for _, x := range xs {
+			count[(x>>lo)&(1<<digit-1)+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, x := range xs {
+			d := (x >> lo) & (1<<digit - 1)
+			tmp[count[d]] = x
+			count[d]++
+		}
+		xs, tmp = tmp, xs
+	}
+	return xs
+}
+
+

@@ -1,6 +1,9 @@
 package search
 
-import "iter"
+import (
+	"fmt"
+	"iter"
+)
 
 // Test access to the index without a database.
 
@@ -19,7 +22,7 @@ func BuildTestIndex(docs iter.Seq[Doc]) (*TestIndex, error) {
 
 // Top returns the ids of the first n matches.
 func (t *TestIndex) Top(q Query, n int) []int64 {
-	e := newEnumerator(t.v, &q)
+	e := newEnumerator(t.v, &q, n)
 	var ids []int64
 	for len(ids) < n {
 		h, ok := e.next()
@@ -41,4 +44,12 @@ func (t *TestIndex) Parts() map[string]int {
 		"inits": s.inits.size(), "initRefs": s.initRefs.size(), "initBest": s.initBest.size(),
 		"words": s.words.size(), "wordTri": len(s.wordTri), "triCode": 2 * len(s.triCode), "triOff": 4 * len(s.triOff), "triData": len(s.triData),
 	}
+}
+
+func (t *TestIndex) Near(w string) []string {
+	var out []string
+	for _, n := range nearWords(t.v.segs, w) {
+		out = append(out, fmt.Sprintf("%s:%.2f", n.word, n.sim))
+	}
+	return out
 }

@@ -221,7 +221,7 @@ func build(t testing.TB, docs []Doc) *segment {
 }
 
 func all(v *view, q Query) []refHit {
-	e := newEnumerator(v, &q)
+	e := newEnumerator(v, &q, 3)
 	var out []refHit
 	for {
 		h, ok := e.next()
@@ -257,6 +257,16 @@ func compare(t *testing.T, v *view, ref []refDoc, query string) {
 		if got[i] != want[i] {
 			t.Errorf("%q: match %d is %+v, want %+v", query, i, got[i], want[i])
 			return
+		}
+	}
+	// more, which may skip scoring, agrees with counting.
+	for n := range min(len(want), 4) + 1 {
+		e := newEnumerator(v, &q, 3)
+		for range n {
+			e.next()
+		}
+		if got := e.more(); got != (len(want) > n) {
+			t.Errorf("%q: more after %d is %v, with %d matches", query, n, got, len(want))
 		}
 	}
 }

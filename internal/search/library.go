@@ -246,7 +246,7 @@ func (l *Library) Search(ctx context.Context, q Query, offset, limit int) (Page,
 	offset, limit = max(offset, 0), max(limit, 0)
 	var page Page
 	err := l.retry(ctx, func(v *view) (bool, error) {
-		e := newEnumerator(v, &q)
+		e := newEnumerator(v, &q, max(offset+limit, TotalCap+1))
 		var hits []hit
 		total := 0
 		for total < offset+limit || total <= TotalCap {
@@ -280,7 +280,7 @@ func (l *Library) Nth(ctx context.Context, q Query, n int) (Match, bool, error) 
 	var m Match
 	var more bool
 	err := l.retry(ctx, func(v *view) (bool, error) {
-		e := newEnumerator(v, &q)
+		e := newEnumerator(v, &q, n+2)
 		var h hit
 		for i := 0; i <= n; i++ {
 			var ok bool
@@ -288,7 +288,7 @@ func (l *Library) Nth(ctx context.Context, q Query, n int) (Match, bool, error) 
 				return true, fmt.Errorf("search %q at %d: %w", q.String(), n, sticker.ErrNotFound)
 			}
 		}
-		_, more = e.next()
+		more = e.more()
 		ms, complete, err := l.fetch(ctx, v, []hit{h})
 		if len(ms) == 1 {
 			m = ms[0]
