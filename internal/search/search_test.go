@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -257,5 +258,70 @@ func TestSearchHostileQueries(t *testing.T) {
 	}
 	if got := names(find(t, st, "cat")); len(got) != 1 {
 		t.Errorf("table damaged? %v", got)
+	}
+}
+
+// TestSearchKoreanEmojiJapanese covers the rules added with the
+// in-process index: Korean initial consonants, emoji and Slack's codes,
+// and Japanese long vowels and small kana, in a C-locale and a UTF-8
+// database, through both the followed and the freshly loaded index.
+func TestSearchKoreanEmojiJapanese(t *testing.T) {
+	t.Parallel()
+	for _, locale := range []string{"C", "C.UTF-8"} {
+		t.Run(locale, func(t *testing.T) {
+			t.Parallel()
+			st := follow(t, store.New(testdb.NewDatabase(t, testdb.Options{Locale: locale}).Pool))
+			testdb.LoadSample(t, st)
+			mustCreate(t, st, "wow", "대박")
+			mustCreate(t, st, "good work", "수고하셨습니다")
+			mustCreate(t, st, "noodles", "ラーメン")
+			mustCreate(t, st, "kitten", "にゃー")
+			mustCreate(t, st, "confetti", "🎉")
+			mustCreate(t, st, "yay", ":tada:")
+			mustCreate(t, st, "red heart", "❤️")
+			tests := []struct {
+				query, want string
+				rank        search.Rank
+			}{
+				{"ㄱㅇㅇ", "cat", search.RankInitials},      // 고양이
+				{"ㄷㅂ", "wow", search.RankInitials},        // 대박
+				{"ㅅㄱㅎㅅㅅㄴㄷ", "good work", search.RankInitials}, // 수고하셨습니다
+				{"ㄱ ㅇ ㅇ", "cat", search.RankInitials},    // spaces do not matter
+				{"ㅋㅋ", "laughing", search.RankExactTag},   // an exact tag ranks first
+				{"🎉", "party", search.RankExactName},       // its keyword "party"
+				{":tada:", "party", search.RankExactName},
+				{":TADA:", "party", search.RankExactName},
+				{":+1:", "thumbsup", search.RankExactName}, // +1 and thumbsup are one emoji
+				{":thumbsup:", "thumbsup", search.RankExactName},
+				{"👍🏽", "thumbsup", search.RankExactName}, // skin tones do not matter
+				{"❤", "heart", search.RankExactName},
+				{"nyaa", "kitten", search.RankFuzzy}, // にゃー
+				{"nya", "kitten", search.RankFuzzy},
+				{"raamen", "noodles", search.RankFuzzy}, // ラーメン
+				{"ra-men", "noodles", search.RankFuzzy},
+				{"ramen", "noodles", search.RankFuzzy},
+				{"らーめん", "noodles", search.RankExactTag},
+			}
+			for _, tt := range tests {
+				ms := find(t, st, tt.query)
+				if len(ms) == 0 || ms[0].Name != tt.want || ms[0].Rank != tt.rank {
+					got := "nothing"
+					if len(ms) > 0 {
+						got = fmt.Sprintf("%q at rank %d", ms[0].Name, ms[0].Rank)
+					}
+					t.Errorf("search %q: %s first, want %q at rank %d (all: %v)", tt.query, got, tt.want, tt.rank, names(ms))
+				}
+			}
+			// A sticker may carry an emoji among its tags: the emoji, its
+			// codes and its names find it.
+			for _, q := range []string{"🎉", ":tada:", "tada", "party popper"} {
+				if got := names(find(t, st, q)); !slices.Contains(got, "confetti") || !slices.Contains(got, "yay") {
+					t.Errorf("search %q = %v, want confetti and yay (tagged 🎉 and :tada:)", q, got)
+				}
+			}
+			if got := names(find(t, st, "❤️")); !slices.Contains(got, "red heart") || got[0] != "heart" {
+				t.Errorf("search ❤️ = %v, want heart, then red heart among the rest", got)
+			}
+		})
 	}
 }
