@@ -779,5 +779,3 @@ func radixSort(xs []uint64, shift uint, n int) []uint64 {
 	}
 	return xs
 }
-
-

@@ -283,12 +283,12 @@ func TestSearchKoreanEmojiJapanese(t *testing.T) {
 				query, want string
 				rank        search.Rank
 			}{
-				{"ㄱㅇㅇ", "cat", search.RankInitials},      // 고양이
-				{"ㄷㅂ", "wow", search.RankInitials},        // 대박
+				{"ㄱㅇㅇ", "cat", search.RankInitials},           // 고양이
+				{"ㄷㅂ", "wow", search.RankInitials},            // 대박
 				{"ㅅㄱㅎㅅㅅㄴㄷ", "good work", search.RankInitials}, // 수고하셨습니다
-				{"ㄱ ㅇ ㅇ", "cat", search.RankInitials},    // spaces do not matter
-				{"ㅋㅋ", "laughing", search.RankExactTag},   // an exact tag ranks first
-				{"🎉", "party", search.RankExactName},       // its keyword "party"
+				{"ㄱ ㅇ ㅇ", "cat", search.RankInitials},         // spaces do not matter
+				{"ㅋㅋ", "laughing", search.RankExactTag},       // an exact tag ranks first
+				{"🎉", "party", search.RankExactName},          // its keyword "party"
 				{":tada:", "party", search.RankExactName},
 				{":TADA:", "party", search.RankExactName},
 				{":+1:", "thumbsup", search.RankExactName}, // +1 and thumbsup are one emoji
