@@ -151,13 +151,6 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// dbtx is what the write helpers need, so one function serves a pool and a
-// transaction alike.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // Delete removes sticker id and returns what it was. The send history
 // stays, with the sticker's name. It returns sticker.ErrNotFound if there is none.
 func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
