@@ -368,6 +368,7 @@ type rangeStream struct {
 	s    *segment
 	kind int
 	h    []rsItem
+	buf  []byte
 }
 
 type rsItem struct {
@@ -411,7 +412,8 @@ func (r *rangeStream) source(i int32) (int32, []byte) {
 	case srcNames:
 		return i, nil
 	case srcTags:
-		_, p := s.tags.get(int(i), nil)
+		var p []byte
+		r.buf, p = s.tags.get(int(i), r.buf)
 		return int32(s.tagHead.get(int(i))), p
 	}
 	ref := s.initRefs.get(int(i))
@@ -419,7 +421,8 @@ func (r *rangeStream) source(i int32) (int32, []byte) {
 		return int32(ref >> 1), nil
 	}
 	t := int(ref >> 1)
-	_, p := s.tags.get(t, nil)
+	var p []byte
+	r.buf, p = s.tags.get(t, r.buf)
 	return int32(s.tagHead.get(t)), p
 }
 
@@ -546,7 +549,8 @@ func (h *curHeap) take(s *segment) curItem {
 // wordPostings opens the posting lists of the documents that have word w
 // of segment s: the names with it, then each tag with it.
 func (s *segment) wordPostings(w int, fn func(cursor)) {
-	_, payload := s.words.get(w, nil)
+	var buf [64]byte
+	key, payload := s.words.get(w, buf[:0])
 	n, off := uvarint(payload, 0)
 	fn(openPosting(payload[off : off+int(n)]))
 	off += int(n)
@@ -556,7 +560,8 @@ func (s *segment) wordPostings(w int, fn func(cursor)) {
 		var d uint64
 		d, off = uvarint(payload, off)
 		t += int64(d) + 1
-		_, p := s.tags.get(int(t), nil)
+		var p []byte
+		key, p = s.tags.get(int(t), key)
 		fn(openPosting(p))
 	}
 }

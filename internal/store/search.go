@@ -167,12 +167,15 @@ func (s *Store) Stickers(ctx context.Context, ids []int64) ([]sticker.Sticker, e
 func (s *Store) Listen(ctx context.Context, changed func(), onError func(error)) {
 	delay := time.Second
 	for ctx.Err() == nil {
-		err := s.listen(ctx, changed)
+		listened, err := s.listen(ctx, changed)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil && onError != nil {
 			onError(err)
+		}
+		if listened {
+			delay = time.Second // it worked for a while: retry soon
 		}
 		select {
 		case <-ctx.Done():
@@ -183,12 +186,14 @@ func (s *Store) Listen(ctx context.Context, changed func(), onError func(error))
 	}
 }
 
-func (s *Store) listen(ctx context.Context, changed func()) error {
+// listen listens until the connection fails; listened says it got as far
+// as listening.
+func (s *Store) listen(ctx context.Context, changed func()) (listened bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	conn, err := pgx.ConnectConfig(cctx, s.pool.Config().ConnConfig.Copy())
 	cancel()
 	if err != nil {
-		return fmt.Errorf("listen for changes: %w", err)
+		return false, fmt.Errorf("listen for changes: %w", err)
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
@@ -199,18 +204,18 @@ func (s *Store) listen(ctx context.Context, changed func()) error {
 	cctx, cancel = context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	if err := conn.QueryRow(cctx, `SELECT left('stickers_' || current_schema(), 63)`).Scan(&channel); err != nil {
-		return fmt.Errorf("listen for changes: %w", err)
+		return false, fmt.Errorf("listen for changes: %w", err)
 	}
 	if _, err := conn.Exec(cctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return fmt.Errorf("listen for changes: %w", err)
+		return false, fmt.Errorf("listen for changes: %w", err)
 	}
 	changed() // whatever happened while not listening
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return true, nil
 			}
-			return fmt.Errorf("listen for changes: %w", err)
+			return true, fmt.Errorf("listen for changes: %w", err)
 		}
 		changed()
 	}
