@@ -54,22 +54,29 @@ func benchmarkSearch(b *testing.B, n int) {
 		b.ReportMetric(float64(stats.Bytes)/float64(stats.Stickers)*100_000, "bytes-per-100k")
 		b.ReportMetric(0, "ns/op")
 	})
-	var names []string
-	rows, err := db.Pool.Query(ctx, `SELECT name FROM stickers ORDER BY id LIMIT 40 OFFSET $1`, n/3)
-	if err != nil {
-		b.Fatal(err)
+	// Tags as they are in the library: rare ones (on one to three
+	// stickers) and Latin ones long enough for a typo to be a typo.
+	column := func(q string) []string {
+		rows, err := db.Pool.Query(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			out = append(out, s)
+		}
+		return out
 	}
-	for rows.Next() {
-		var s string
-		_ = rows.Scan(&s)
-		names = append(names, s)
-	}
-	rows.Close()
-	typo := func(w string) string { r := []rune(w); r[len(r)/2] = 'x'; return string(r) }
-	var typos, rare, prefix3, korean []string
+	rare := column(`SELECT t FROM stickers, unnest(tags) t GROUP BY t HAVING count(*) <= 3 ORDER BY t LIMIT 40`)
+	long := column(`SELECT t FROM stickers, unnest(tags) t WHERE t ~ '^[a-z]{6,}$' GROUP BY t ORDER BY count(*) DESC, t LIMIT 40`)
+	var typos, prefix3, korean []string
 	for i := range 40 {
-		typos = append(typos, typo(vocab.English[10+i]))
-		rare = append(rare, vocab.English[len(vocab.English)-1-i*7])
+		r := []byte(long[i%len(long)])
+		r[len(r)/2] = 'x'
+		typos = append(typos, string(r))
 		prefix3 = append(prefix3, vocab.English[i*3][:3])
 		korean = append(korean, vocab.Korean[i])
 	}
@@ -78,7 +85,7 @@ func benchmarkSearch(b *testing.B, n int) {
 		queries []string
 		nth     int
 	}{
-		{"exact-name", names, 0},
+		{"exact-name", column(`SELECT name FROM stickers ORDER BY id LIMIT 40 OFFSET ` + fmt.Sprint(n/3)), 0},
 		{"common-tag", vocab.Head[:24], 0},
 		{"rare-tag", rare, 0},
 		{"prefix-1", []string{"c", "h", "d", "s", "a", "m", "고", "ね"}, 0},
@@ -96,6 +103,7 @@ func benchmarkSearch(b *testing.B, n int) {
 	for _, c := range classes {
 		qs := make([]search.Query, len(c.queries))
 		for i, s := range c.queries {
+			var err error
 			if qs[i], err = search.ParseQuery(s); err != nil {
 				b.Fatal(err)
 			}

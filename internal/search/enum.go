@@ -138,9 +138,9 @@ func (e *enumerator) more() bool {
 // the matches must be scored to tell.
 func (e *enumerator) surelyFuzzy(i int) bool {
 	a := &e.q.alts[i]
-	near := e.nearFor(i, a)
 	var buf []byte
-	for label, ns := range near {
+	for label := range a.words {
+		ns := e.nearWord(i, a, label)
 		for _, n := range ns {
 			score := float64(n.sim) / float64(a.own)
 			if label == a.own {
@@ -172,17 +172,31 @@ func (e *enumerator) surelyFuzzy(i int) bool {
 
 // nearFor returns the near words of each word of alternative i.
 func (e *enumerator) nearFor(i int, a *alt) [][]nearWord {
+	near := make([][]nearWord, len(a.words))
+	for label := range a.words {
+		near[label] = e.nearWord(i, a, label)
+	}
+	return near
+}
+
+// nearWord returns the near words of word label of alternative i,
+// looked up once: it is the costly part of a typo match.
+func (e *enumerator) nearWord(i int, a *alt, label int) []nearWord {
 	if e.near == nil {
 		e.near = map[int][][]nearWord{}
 	}
-	near, ok := e.near[i]
-	if !ok {
-		for _, w := range a.words {
-			near = append(near, nearWords(e.v.segs, w))
-		}
+	near := e.near[i]
+	if near == nil {
+		near = make([][]nearWord, len(a.words))
 		e.near[i] = near
 	}
-	return near
+	if near[label] == nil {
+		near[label] = nearWords(e.v.segs, a.words[label])
+		if near[label] == nil {
+			near[label] = []nearWord{}
+		}
+	}
+	return near[label]
 }
 
 // open starts rank r of alternative i in every segment and leaves a

@@ -53,3 +53,4 @@ func (t *TestIndex) Near(w string) []string {
 	}
 	return out
 }
+
