@@ -53,4 +53,3 @@ func (t *TestIndex) Near(w string) []string {
 	}
 	return out
 }
-
