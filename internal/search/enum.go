@@ -52,18 +52,52 @@ type enumerator struct {
 	v      *view
 	q      *Query
 	heap   []entry
-	seen   map[uint64]struct{}
+	seen   seenSet
 	near   map[int][][]nearWord // per alternative, per word
 	want   int                  // how many matches the caller will take, at most (a hint)
 	na, nb []byte
 }
 
 func newEnumerator(v *view, q *Query, want int) *enumerator {
-	e := &enumerator{v: v, q: q, seen: map[uint64]struct{}{}, want: want}
+	e := &enumerator{v: v, q: q, want: want}
 	for i := range q.alts {
 		e.push(entry{rank: RankExactName, score: math.Inf(1), alt: i})
 	}
 	return e
+}
+
+// seenSet holds the documents an enumerator has returned: a few (a page)
+// in a slice, more in a map.
+type seenSet struct {
+	few  []uint64
+	many map[uint64]struct{}
+}
+
+func (s *seenSet) has(k uint64) bool {
+	if s.many != nil {
+		_, ok := s.many[k]
+		return ok
+	}
+	return slices.Contains(s.few, k)
+}
+
+// add adds k and reports whether it was new.
+func (s *seenSet) add(k uint64) bool {
+	if s.has(k) {
+		return false
+	}
+	if s.many == nil && len(s.few) < 32 {
+		s.few = append(s.few, k)
+		return true
+	}
+	if s.many == nil {
+		s.many = make(map[uint64]struct{}, 64)
+		for _, x := range s.few {
+			s.many[x] = struct{}{}
+		}
+	}
+	s.many[k] = struct{}{}
+	return true
 }
 
 // hit is one match: a document of a segment.
@@ -94,10 +128,9 @@ func (e *enumerator) next() (hit, bool) {
 			continue
 		}
 		k := uint64(uint8(top.seg))<<32 | uint64(uint32(top.pos))
-		if _, dup := e.seen[k]; dup {
+		if !e.seen.add(k) {
 			continue
 		}
-		e.seen[k] = struct{}{}
 		return hit{seg: top.seg, pos: top.pos, rank: top.rank, score: top.score}, true
 	}
 	return hit{}, false
@@ -111,7 +144,7 @@ func (e *enumerator) more() bool {
 		top := e.heap[0]
 		if top.src != nil {
 			if !e.v.isDead(top.seg, top.pos) {
-				if _, dup := e.seen[uint64(uint8(top.seg))<<32|uint64(uint32(top.pos))]; !dup {
+				if !e.seen.has(uint64(uint8(top.seg))<<32 | uint64(uint32(top.pos))) {
 					return true
 				}
 			}
@@ -157,8 +190,7 @@ func (e *enumerator) surelyFuzzy(i int) bool {
 				found := false
 				s.wordPostings(w, func(c cursor) {
 					for pos, ok := c.next(); ok && !found; pos, ok = c.next() {
-						_, dup := e.seen[uint64(uint8(si))<<32|uint64(uint32(pos))]
-						found = !dup && !e.v.isDead(int8(si), pos)
+						found = !e.seen.has(uint64(uint8(si))<<32|uint64(uint32(pos))) && !e.v.isDead(int8(si), pos)
 					}
 				})
 				if found {

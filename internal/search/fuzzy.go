@@ -72,8 +72,8 @@ func nearWords(segs []*segment, w string) []nearWord {
 		if s.words.n == 0 {
 			continue
 		}
-		counts := s.scratchCounts()
-		var touched []int32
+		sc := s.scratch()
+		counts, touched := sc.counts, sc.touched[:0]
 		for _, t := range q {
 			i, ok := slices.BinarySearch(s.triCode, t)
 			if !ok {
@@ -104,7 +104,8 @@ func nearWords(segs []*segment, w string) []nearWord {
 				out = append(out, nearWord{word, sim})
 			}
 		}
-		s.counts.Put(&counts)
+		sc.touched = touched
+		s.counts.Put(sc)
 	}
 	slices.SortFunc(out, func(a, b nearWord) int {
 		if a.sim != b.sim {
@@ -118,11 +119,17 @@ func nearWords(segs []*segment, w string) []nearWord {
 	return out[:min(len(out), maxNear)]
 }
 
-// scratchCounts returns a zeroed counter for each word of s; nearWords
-// zeroes what it touched and gives it back.
-func (s *segment) scratchCounts() []uint8 {
-	if c, ok := s.counts.Get().(*[]uint8); ok && len(*c) == s.words.n {
-		return *c
+// counting is nearWords' scratch: a zeroed counter for each word of a
+// segment, and the words it touched, which it zeroes before giving the
+// scratch back.
+type counting struct {
+	counts  []uint8
+	touched []int32
+}
+
+func (s *segment) scratch() *counting {
+	if c, ok := s.counts.Get().(*counting); ok {
+		return c
 	}
-	return make([]uint8, s.words.n)
+	return &counting{counts: make([]uint8, s.words.n)}
 }

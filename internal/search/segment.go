@@ -61,7 +61,7 @@ type segment struct {
 	triOff  []uint32 // where each trigram's words start in triData
 	triData []byte   // ascending deltas of word numbers
 
-	counts sync.Pool // *[]uint8 of words.n, zeroed: scratch for nearWords
+	counts sync.Pool // *counting: scratch for nearWords
 }
 
 // key is document pos's place in rank order: most used first, then by
