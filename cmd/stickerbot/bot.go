@@ -205,10 +205,10 @@ func (l library) RecordSend(ctx context.Context, id int64, user, channel string)
 }
 
 // refresh brings the index up to date after a write. It may fail (the
-// database went away after the write): the index's own polling catches
-// up then.
+// database went away after the write) or give up waiting (behind a reload
+// of the whole library): the index's own polling catches up then.
 func (l library) refresh(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), store.QueryTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	_ = l.search.Refresh(ctx)
 }

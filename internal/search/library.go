@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/stickerbot/stickerbot/internal/sticker"
@@ -93,7 +92,7 @@ type Library struct {
 	log *slog.Logger
 	ix  index
 
-	mu       sync.Mutex // one Load or Refresh at a time
+	turn     chan struct{} // held by the one Load or Refresh running
 	mark     Mark
 	lastSync time.Time
 	failing  bool
@@ -102,17 +101,33 @@ type Library struct {
 
 // NewLibrary returns a Library over src; it answers once Load succeeds.
 func NewLibrary(src Source, logger *slog.Logger) *Library {
-	return &Library{src: src, log: logger, wake: make(chan struct{}, 1)}
+	return &Library{src: src, log: logger, wake: make(chan struct{}, 1), turn: make(chan struct{}, 1)}
 }
 
 // Load reads the whole library into a new index and replaces the old one
 // (searches go on meanwhile). It returns the source's error, wrapped, if
 // the library cannot be read; the old index, if any, stays.
 func (l *Library) Load(ctx context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if err := l.acquire(ctx); err != nil {
+		return fmt.Errorf("load the search index: %w", err)
+	}
+	defer l.release()
 	return l.load(ctx)
 }
+
+// acquire waits for the turn to load or refresh, until ctx ends: a
+// replica's write should not wait long behind a reload of the whole
+// library, which will be followed by a refresh anyway.
+func (l *Library) acquire(ctx context.Context) error {
+	select {
+	case l.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *Library) release() { <-l.turn }
 
 func (l *Library) load(ctx context.Context) error {
 	start := time.Now()
@@ -145,10 +160,13 @@ func (l *loader) Add(c Change) error {
 
 // Refresh applies what changed in the source since the last Load or
 // Refresh, or loads the library again when much has changed. A replica
-// calls it after its own writes, so that they show at once.
+// calls it after its own writes, so that they show at once. It waits for
+// a Load or Refresh already running, until ctx ends.
 func (l *Library) Refresh(ctx context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if err := l.acquire(ctx); err != nil {
+		return fmt.Errorf("refresh the search index: %w", err)
+	}
+	defer l.release()
 	if l.ix.cur.Load() == nil || time.Since(l.lastSync) > maxGap {
 		return l.load(ctx)
 	}
