@@ -365,3 +365,24 @@ func TestPlannedBuild(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQuery searches a small library for anything: no query panics, and
+// the index agrees with the reference.
+func FuzzQuery(f *testing.F) {
+	docs := randomLibrary(rand.New(rand.NewPCG(5, 5)), 200)
+	for _, q := range queries(docs) {
+		f.Add(q)
+	}
+	for _, q := range []string{":", "::", ":+1::skin-tone-2:", "\xff", "ㄱ\x00ㅇ", "  ", "a b c d e f g", "ー", "っ"} {
+		f.Add(q)
+	}
+	seg := build(f, docs)
+	v := &view{segs: []*segment{seg}}
+	ref := refPrepare(docs)
+	f.Fuzz(func(t *testing.T, query string) {
+		if _, err := ParseQuery(query); err != nil {
+			return
+		}
+		compare(t, v, ref, query)
+	})
+}
