@@ -686,12 +686,16 @@ func TestSyncImages(t *testing.T) {
 	}
 	missing, lost, fine := save("missing", ""), save("lost", "F0LOST0000"), save("fine", kept.ID)
 	logs := &syncBuffer{}
+	index := search.NewLibrary(st, slog.New(slog.NewTextHandler(logs, nil)))
+	if err := index.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	newBot := func(library string) *handlers.Bot {
 		b, err := handlers.New(handlers.Config{
-			Search:         st,
-			Library:        st,
+			Search:         index,
+			Library:        libraryStore(st, index),
 			Claims:         st,
-			Images:         st,
+			Images:         libraryStore(st, index),
 			Slack:          slack.New(fs.BotToken(), slack.OptionAPIURL(fs.APIURL())),
 			Logger:         slog.New(slog.NewTextHandler(logs, nil)),
 			LibraryChannel: library,
@@ -726,8 +730,8 @@ func TestSyncImages(t *testing.T) {
 		t.Errorf("%d uploads, want 2", n)
 	}
 	pq, _ := search.ParseQuery("missing")
-	if ms, err := st.Search(ctx, pq, 0, 1); err != nil || len(ms) != 1 {
-		t.Errorf("once uploaded, the sticker is searchable: %v %v", ms, err)
+	if page, err := index.Search(ctx, pq, 0, 1); err != nil || len(page.Matches) != 1 {
+		t.Errorf("once uploaded, the sticker is searchable: %v %v", page, err)
 	}
 }
 

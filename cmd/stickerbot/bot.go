@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -16,7 +18,9 @@ import (
 	"github.com/stickerbot/stickerbot/internal/handlers"
 	"github.com/stickerbot/stickerbot/internal/httpmode"
 	"github.com/stickerbot/stickerbot/internal/metrics"
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/socket"
+	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
 
@@ -43,16 +47,24 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		logger.Info("applied migrations", "migrations", applied)
 	}
 
+	// Search runs in memory: the index loads before the bot takes any
+	// work (and before /readyz can answer), then follows the database.
+	lib := search.NewLibrary(st, logger)
+	if err := loadIndex(ctx, lib); err != nil {
+		return err
+	}
+
 	m := metrics.New()
 	if err := m.RegisterStickerCount(st.Count); err != nil {
 		return err
 	}
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
+	written := libraryStore(st, lib)
 	bot, err := handlers.New(handlers.Config{
-		Search:   st,
-		Library:  st,
+		Search:   lib,
+		Library:  written,
 		Claims:   st,
-		Images:   st,
+		Images:   written,
 		Slack:    api,
 		Logger:   logger,
 		Admins:   cfg.Admins,
@@ -113,6 +125,12 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	workDone := make(chan struct{})
 	go func() { bot.Run(workCtx); close(workDone) }()
 	var wg sync.WaitGroup
+	wg.Go(func() { lib.Run(ctx) })
+	wg.Go(func() {
+		st.Listen(ctx, lib.Changed, func(err error) {
+			logger.Warn("not notified of library changes; polling every "+search.PollInterval.String()+" meanwhile", "err", err)
+		})
+	})
 	wg.Go(func() { janitor(ctx, st, logger) })
 	wg.Go(func() { bot.SyncImages(ctx) }) // uploaded images get (back) their Slack copy
 
@@ -144,6 +162,64 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	return nil
 }
 
+// loadIndex loads the search index with the garbage collector kept
+// tight: indexing a library makes a lot of short-lived garbage (every row
+// read), and with the default GOGC the heap would grow to twice the
+// build's live data, a peak the process's memory never comes down from
+// in the eyes of a container's limit.
+func loadIndex(ctx context.Context, lib *search.Library) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
+	err := lib.Load(ctx)
+	runtime.GC()
+	debug.FreeOSMemory()
+	return err
+}
+
+// library is the store with searches answered by the in-process index,
+// which takes in this replica's own writes as soon as they commit (other
+// replicas' arrive by notification).
+type library struct {
+	*store.Store
+	search *search.Library
+}
+
+func libraryStore(st *store.Store, lib *search.Library) library {
+	return library{Store: st, search: lib}
+}
+
+func (l library) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error) {
+	st, err := l.Store.Save(ctx, id, d)
+	l.refresh(ctx)
+	return st, err
+}
+
+func (l library) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
+	st, err := l.Store.Delete(ctx, id)
+	l.refresh(ctx)
+	return st, err
+}
+
+func (l library) SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error) {
+	st, err := l.Store.SetSlackFile(ctx, id, fileID, sum)
+	l.refresh(ctx)
+	return st, err
+}
+
+func (l library) RecordSend(ctx context.Context, id int64, user, channel string) error {
+	err := l.Store.RecordSend(ctx, id, user, channel)
+	l.refresh(ctx)
+	return err
+}
+
+// refresh brings the index up to date after a write. It may fail (the
+// database went away after the write) or give up waiting (behind a reload
+// of the whole library): the index's own polling catches up then.
+func (l library) refresh(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = l.search.Refresh(ctx)
+}
+
 // newSlackClient returns the Web API client: every call (apps.connections.open
 // included) goes to cfg.APIURL; rate limits, 5xx and network errors are
 // retried a bounded number of times.
@@ -164,7 +240,7 @@ func newSlackClient(cfg config.Config, botToken, appToken string) *slack.Client 
 	)
 }
 
-// janitor forgets old redelivery claims and unused search words now and then.
+// janitor forgets old redelivery claims and deletions now and then.
 func janitor(ctx context.Context, st *store.Store, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -178,10 +254,10 @@ func janitor(ctx context.Context, st *store.Store, logger *slog.Logger) {
 			} else if n > 0 {
 				logger.Debug("expired old claims", "count", n)
 			}
-			if n, err := st.PruneKeys(ctx); err != nil {
-				logger.Warn("cannot prune search words", "err", err)
+			if n, err := st.PruneTombstones(ctx); err != nil {
+				logger.Warn("cannot prune the record of deleted stickers", "err", err)
 			} else if n > 0 {
-				logger.Debug("pruned unused search words", "count", n)
+				logger.Debug("pruned the record of deleted stickers", "count", n)
 			}
 		}
 	}

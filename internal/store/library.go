@@ -47,8 +47,9 @@ func (s *Store) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.St
 	return s.Get(rctx, id)
 }
 
-// saveSticker inserts (id 0) or updates a sticker with its stored image
-// and search terms, and returns its id.
+// saveSticker inserts (id 0) or updates a sticker with its stored image,
+// and returns its id. Search learns of the change from the row itself
+// (changed_xid) and its notification.
 func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int64, error) {
 	if id == 0 {
 		const q = `INSERT INTO stickers (name, name_key, tags, image_url, slack_file_id, added_by)
@@ -79,20 +80,7 @@ func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int
 	} else if _, err := tx.Exec(ctx, `DELETE FROM sticker_images WHERE sticker_id = $1`, id); err != nil {
 		return 0, err
 	}
-	if d.ImageURL != "" || d.SlackFileID != "" {
-		return id, writeTerms(ctx, tx, id, d)
-	}
-	return id, hideSticker(ctx, tx, id)
-}
-
-// hideSticker removes the search terms of sticker id, which cannot be
-// shown yet.
-func hideSticker(ctx context.Context, tx dbtx, id int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `DELETE FROM sticker_keys WHERE sticker_id = $1`, id)
-	return err
+	return id, nil
 }
 
 // Image returns the stored image of sticker id, or sticker.ErrNotFound if it has
@@ -117,21 +105,17 @@ func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum [
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var d sticker.Draft
 		var stored []byte
-		const q = `SELECT s.name, s.tags, i.sha256 FROM stickers s
+		const q = `SELECT i.sha256 FROM stickers s
 			JOIN sticker_images i ON i.sticker_id = s.id WHERE s.id = $1 FOR UPDATE OF s`
-		if err := tx.QueryRow(ctx, q, id).Scan(&d.Name, &d.Tags, &stored); err != nil {
+		if err := tx.QueryRow(ctx, q, id).Scan(&stored); err != nil {
 			return err
 		}
 		if !bytes.Equal(stored, sum) {
 			return sticker.ErrImageChanged
 		}
-		if _, err := tx.Exec(ctx, `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, id, fileID); err != nil {
-			return err
-		}
-		d.SlackFileID = fileID
-		return writeTerms(ctx, tx, id, d)
+		_, err := tx.Exec(ctx, `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, id, fileID)
+		return err
 	})
 	if err != nil {
 		return sticker.Sticker{}, fmt.Errorf("set the Slack file of sticker %d: %w", id, translate(err))
