@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return usageError{err}
 		}
-		return runBot(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+		return runBot(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), net.Listen)
 	case "migrate", "import", "export":
 		dbURL, err := config.LoadDatabase(getenv)
 		if err != nil {
