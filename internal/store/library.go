@@ -40,11 +40,16 @@ func (s *Store) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.St
 	if err != nil {
 		return sticker.Sticker{}, fmt.Errorf("save sticker: %w", translate(err))
 	}
-	// Committed: reading it back must not fail for the caller's deadline
-	// (a modal's ack budget), or the admin would be told to save again.
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), QueryTimeout)
-	defer rcancel()
-	return s.Get(rctx, id)
+	return s.getCommitted(ctx, id)
+}
+
+// getCommitted reads back sticker id after its change has committed:
+// reading it must not fail for the caller's deadline (a modal's ack
+// budget), or the admin would be told to do again what is done.
+func (s *Store) getCommitted(ctx context.Context, id int64) (sticker.Sticker, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), QueryTimeout)
+	defer cancel()
+	return s.Get(ctx, id)
 }
 
 // saveSticker inserts (id 0) or updates a sticker with its stored image
@@ -136,7 +141,7 @@ func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum [
 	if err != nil {
 		return sticker.Sticker{}, fmt.Errorf("set the Slack file of sticker %d: %w", id, translate(err))
 	}
-	return s.Get(ctx, id)
+	return s.getCommitted(ctx, id)
 }
 
 // StoredImages lists, by id, up to limit stickers with a stored image and
