@@ -16,12 +16,11 @@ import (
 
 // Limits. The schema enforces the same ones as constraints.
 const (
-	MaxNameLen   = 80
-	MaxTagLen    = 50
-	MaxTags      = 20
-	MaxURLLen    = 3000 // Block Kit's image_url limit
-	MaxQueryLen  = 100
-	MaxImportRow = 100_000
+	MaxNameLen  = 80
+	MaxTagLen   = 50
+	MaxTags     = 20
+	MaxURLLen   = 3000 // Block Kit's image_url limit
+	MaxQueryLen = 100
 )
 
 // Sticker is one sticker in the library.

@@ -30,10 +30,11 @@ const QueryTimeout = 3 * time.Second
 // Store is the sticker library. Its methods are safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
+	bulk bulkLimits // for ImportFrom and ExportTo
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, bulk: defaultBulkLimits} }
 
 // Open connects a pool to databaseURL with the settings search relies on.
 // It does not wait for the database: the first query does.
@@ -280,11 +281,6 @@ func translate(err error) error {
 		return sticker.ErrDuplicateName
 	}
 	return err
-}
-
-// ImportResult counts what Import did.
-type ImportResult struct {
-	Added, Updated, Unchanged int
 }
 
 // Exclusive runs fn while holding a PostgreSQL advisory lock named name,
