@@ -19,10 +19,12 @@ type bulkLimits struct {
 	base, perRow time.Duration
 }
 
-// defaultBulkLimits: an import of a million stickers takes well under a
-// minute on a small machine (docs/benchmarks.md), its statements a few
-// microseconds a row; these leave ten times that and more.
-var defaultBulkLimits = bulkLimits{stall: 60 * time.Second, base: 30 * time.Second, perRow: 100 * time.Microsecond}
+// defaultBulkLimits: the slowest statement of an import, writing the
+// search tables, costs about 100 µs a row on a small machine, the others
+// 10 µs or less (docs/benchmarks.md); these leave room for a loaded
+// machine, and still end an import of 100,000 rows within 90 s of a
+// database that stopped answering.
+var defaultBulkLimits = bulkLimits{stall: 60 * time.Second, base: 60 * time.Second, perRow: 250 * time.Microsecond}
 
 // statement bounds one statement over n rows.
 func (l bulkLimits) statement(n int64) time.Duration {

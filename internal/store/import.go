@@ -96,10 +96,10 @@ const (
 		ORDER BY r.n
 		LIMIT $1`
 
-	// importMerge updates the stickers whose row differs from them,
-	// adds those that are new, and records both in import_changed. One
-	// statement sees one snapshot, so a row is either new or matched.
-	importMerge = `WITH cur AS (
+	// importUpdate updates the stickers whose row differs from them; the
+	// merge statements below go on from it. One statement sees one
+	// snapshot, so a row is either new or matched.
+	importUpdate = `WITH cur AS (
 			SELECT r.n, r.name, r.tags, r.image_url, r.slack_file_id, s.id,
 				s.name = r.name AND s.tags = r.tags
 				AND s.image_url IS NOT DISTINCT FROM r.image_url
@@ -116,19 +116,42 @@ const (
 			FROM cur
 			WHERE s.id = cur.id AND NOT cur.same
 			RETURNING s.id, cur.n
+		)`
+
+	// importMergeAll adds the new rows too, and records every sticker
+	// added or updated in import_changed for the steps that follow (stored
+	// images, search terms); it returns how many were added and updated.
+	importMergeAll = importUpdate + `, new AS (
+			-- Ids drawn here, so that import_changed needs no join back.
+			SELECT nextval(pg_get_serial_sequence('stickers', 'id')) AS id,
+				r.n, r.name, r.name_key, r.tags, r.image_url, r.slack_file_id, r.added_by
+			FROM import_rows r
+			WHERE NOT EXISTS (SELECT 1 FROM stickers s WHERE s.name_key = r.name_key)
 		), ins AS (
+			INSERT INTO stickers (id, name, name_key, tags, image_url, slack_file_id, added_by)
+			OVERRIDING SYSTEM VALUE
+			SELECT id, name, name_key, tags, image_url, slack_file_id, added_by FROM new
+		), changed AS (
+			INSERT INTO import_changed (id, n, added)
+			SELECT id, n, false FROM upd
+			UNION ALL
+			SELECT id, n, true FROM new
+		)
+		SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM upd)`
+
+	// importMergeUpdated is importMergeAll for when nothing follows for
+	// the stickers added (no row has a stored image): only the updated
+	// ones are recorded, and new rows go straight in.
+	importMergeUpdated = importUpdate + `, ins AS (
 			INSERT INTO stickers (name, name_key, tags, image_url, slack_file_id, added_by)
 			SELECT r.name, r.name_key, r.tags, r.image_url, r.slack_file_id, r.added_by
 			FROM import_rows r
 			WHERE NOT EXISTS (SELECT 1 FROM stickers s WHERE s.name_key = r.name_key)
-			RETURNING id, name_key
+			RETURNING 1
+		), changed AS (
+			INSERT INTO import_changed (id, n, added) SELECT id, n, false FROM upd
 		)
-		INSERT INTO import_changed (id, n, added)
-		SELECT id, n, false FROM upd
-		UNION ALL
-		SELECT ins.id, r.n, true FROM ins JOIN import_rows r ON r.name_key = ins.name_key`
-
-	importCounts = `SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM import_changed`
+		SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`
 
 	// importImages stores the images of changed rows that carry one.
 	importImages = `INSERT INTO sticker_images (sticker_id, content_type, data, sha256)
@@ -160,7 +183,7 @@ var importColumns = []string{"n", "line", "name", "name_key", "tags", "image_url
 // problem by row and field. A file that stops being readable (src's error)
 // stops the import with that error. A database that stops answering for
 // longer than the bulk limits (a minute to take more rows; for each
-// statement over all rows, 30 s and 100 µs a row) ends the import with an
+// statement over all rows, a minute and 250 µs a row) ends the import with an
 // error that says so; there is no deadline on the whole, so a million rows
 // have the time they need. A sticker of the same name added by someone
 // else while the import runs makes it fail with sticker.ErrDuplicateName.
@@ -196,7 +219,7 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	if _, err := tx.Exec(qctx, importCreate); err != nil {
 		return ImportResult{}, translate(err)
 	}
-	search := searchImport{} // TEMPORARY: search tables, see import_search.go
+	search := newSearchImport() // TEMPORARY: search tables, see import_search.go
 	if err := search.prepare(qctx, tx); err != nil {
 		return ImportResult{}, translate(err)
 	}
@@ -251,14 +274,11 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 
 	var res ImportResult
 	err = step("writing the library", "write the stickers", func(ctx context.Context) error {
-		// The planner knows nothing of a temporary table's contents.
-		if _, err := tx.Exec(ctx, `ANALYZE import_rows`); err != nil {
-			return err
+		merge := importMergeUpdated
+		if cs.images || search.followsAdded() {
+			merge = importMergeAll
 		}
-		if _, err := tx.Exec(ctx, importMerge); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, importCounts).Scan(&res.Added, &res.Updated); err != nil {
+		if err := tx.QueryRow(ctx, merge).Scan(&res.Added, &res.Updated); err != nil {
 			return err
 		}
 		res.Unchanged = int(rows) - res.Added - res.Updated
@@ -328,7 +348,7 @@ type copySource struct {
 	src    ImportSource
 	p      *ImportProgress
 	guard  *stallGuard
-	search searchImport
+	search *searchImport
 	vals   []any
 	n      int64
 	images bool // some row carries an image

@@ -1,9 +1,13 @@
-package store
+//go:build !nosearchimport
 
 // TEMPORARY. This file fills the search tables (sticker_terms, search_keys,
 // sticker_keys) for an import. Once search runs from the in-process index
-// instead, delete this file and the three lines marked "TEMPORARY: search
-// tables" in import.go; nothing else depends on it.
+// instead, delete it, import_search_off.go and the three lines marked
+// "TEMPORARY: search tables" in import.go; nothing else depends on them.
+// (Building with -tags nosearchimport leaves it out, so its cost can be
+// measured: see docs/benchmarks.md.)
+
+package store
 
 import (
 	"context"
@@ -19,25 +23,46 @@ import (
 // searchImport computes each row's search terms and keys in Go (folding
 // lives in Go, see package fold) while the rows stream, copies them with
 // the row, and writes them set-based for the stickers the import changed.
-type searchImport struct{}
+type searchImport struct {
+	// folded remembers the term and key words of recent tags: tags repeat
+	// across a library (a few on thousands of stickers), folding costs.
+	folded map[string]foldedTag
+}
 
-func (searchImport) prepare(ctx context.Context, tx pgx.Tx) error {
+type foldedTag struct {
+	term  string
+	words []string
+}
+
+func newSearchImport() *searchImport { return &searchImport{folded: map[string]foldedTag{}} }
+
+func (*searchImport) prepare(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `ALTER TABLE import_rows ADD COLUMN terms text[] NOT NULL, ADD COLUMN keys text[] NOT NULL`)
 	return err
 }
 
-func (searchImport) columns() []string { return []string{"terms", "keys"} }
+func (*searchImport) columns() []string { return []string{"terms", "keys"} }
+
+// followsAdded: write needs the stickers added recorded in import_changed.
+func (*searchImport) followsAdded() bool { return true }
 
 // values appends the row's tag terms and its distinct keys, as writeTerms
 // computes them for one sticker.
-func (searchImport) values(v []any, d sticker.Draft, nameKey string) []any {
+func (si *searchImport) values(v []any, d sticker.Draft, nameKey string) []any {
 	terms := make([]string, 0, len(d.Tags))
-	for _, t := range d.Tags {
-		terms = append(terms, fold.Term(t))
-	}
 	words := strings.Fields(fold.Key(nameKey))
-	for _, t := range terms {
-		words = append(words, strings.Fields(fold.Key(t))...)
+	for _, t := range d.Tags {
+		f, ok := si.folded[t]
+		if !ok {
+			if len(si.folded) == 100_000 {
+				clear(si.folded) // memory stays bounded
+			}
+			f.term = fold.Term(t)
+			f.words = strings.Fields(fold.Key(f.term))
+			si.folded[t] = f
+		}
+		terms = append(terms, f.term)
+		words = append(words, f.words...)
 	}
 	slices.Sort(words)
 	return append(v, terms, slices.Compact(words))
@@ -62,7 +87,7 @@ const searchImportSQL = `
 	INSERT INTO sticker_keys (key, sticker_id)
 		SELECT k, id FROM import_shown, unnest(keys) k`
 
-func (searchImport) write(ctx context.Context, tx pgx.Tx) error {
+func (*searchImport) write(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, searchImportSQL)
 	return err
 }
