@@ -42,6 +42,7 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 	}
 	defer closeStore()
 	fr := sticker.NewFileReader(in, "import")
+	defer fr.Close() // if the import ends before the file does
 	var p store.ImportProgress
 	start := time.Now()
 	stop := showProgress(stderr, start, fr, &p)

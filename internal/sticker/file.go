@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/stickerbot/stickerbot/internal/fold"
 )
 
 // FileRow is one sticker in an import or export file. A row has an
@@ -110,6 +112,7 @@ func (e *FileErrors) Error() string {
 // row and field. It holds every draft in memory: FileReader streams.
 func ReadFile(r io.Reader, addedBy string) ([]Draft, error) {
 	fr := NewFileReader(r, addedBy)
+	defer fr.Close()
 	var drafts []Draft
 	for fr.Next() {
 		if !fr.Row().Bad {
@@ -141,7 +144,7 @@ func (dr *DraftReader) Next() bool {
 	for dr.i < len(dr.drafts) {
 		dr.i++
 		d := dr.drafts[dr.i-1].Normalize()
-		dr.row = Row{N: dr.i, Draft: d}
+		dr.row = Row{N: dr.i, Draft: d, NameKey: fold.Term(d.Name)}
 		if errs := d.Validate(); errs != nil {
 			problems := make([]RowError, len(errs))
 			for i, fe := range errs {

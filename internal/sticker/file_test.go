@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // readAll reads an import file and returns the good rows and Err.
@@ -339,13 +341,42 @@ func TestFileReaderGivesBadRowsByName(t *testing.T) {
 		got = append(got, fr.Row())
 	}
 	want := []Row{
-		{N: 1, Line: 1, Bad: true, Draft: Draft{Name: "Cat", AddedBy: "import"}},
-		{N: 5, Line: 1, Draft: Draft{Name: "ok", Tags: []string{"a"}, ImageURL: "https://x.example/ok.png", AddedBy: "import"}},
+		{N: 1, Line: 1, Bad: true, Draft: Draft{Name: "Cat", AddedBy: "import"}, NameKey: "cat"},
+		{N: 5, Line: 1, Draft: Draft{Name: "ok", Tags: []string{"a"}, ImageURL: "https://x.example/ok.png", AddedBy: "import"}, NameKey: "ok"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 	if r, b := fr.Counts(); r != 5 || b != 4 {
 		t.Fatalf("counts %d %d", r, b)
+	}
+}
+
+// TestFileReaderClose: a reader given up on stops its goroutines.
+func TestFileReaderClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 5000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(good)
+	}
+	b.WriteString("]")
+	fr := NewFileReader(strings.NewReader(b.String()), "import")
+	if !fr.Next() {
+		t.Fatal(fr.Err())
+	}
+	fr.Close()
+	if fr.Next() {
+		t.Fatal("Next after Close")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines, %d before", n, before)
 	}
 }

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stickerbot/stickerbot/internal/fold"
 )
 
 // Row is one sticker of an import: where it is, for messages, and its
@@ -23,6 +26,9 @@ type Row struct {
 	// the row did not come from a file.
 	Line  int
 	Draft Draft
+	// NameKey is the draft's name folded the way the library compares
+	// names (fold.Term), computed with the row's checks.
+	NameKey string
 	// Bad marks a row with problems (Err lists them), given only so that
 	// a later row repeating its name is found: of its draft, only the
 	// name is set.
@@ -42,28 +48,111 @@ const (
 )
 
 // FileReader reads an import file, a JSON array of rows as FileRow
-// describes them, one row at a time: memory stays the same whatever the
-// file's size (a row's image, up to MaxImageBytes, is the most it holds).
-// It checks every row as it goes (types, unknown fields, the rules of
-// Draft.Validate); Next returns the good rows and the bad ones are listed
-// by Err. Repeated names are not its business: the importer finds them
-// among all rows (see store.ImportFrom).
+// describes them, one row at a time: memory stays bounded whatever the
+// file's size (a few hundred rows at a time, and a few MB of images). It
+// checks every row as it goes (types, unknown fields, the rules of
+// Draft.Validate) on as many goroutines as there are CPUs, in file order;
+// Next returns the good rows and the bad ones are listed by Err. Repeated
+// names are not its business: the importer finds them among all rows (see
+// store.ImportFrom).
 type FileReader struct {
+	// Read by one goroutine (scan), rows checked by others (check).
 	s       *scanner
 	addedBy string
-	row     Row
 	state   int // 0 before the list, 1 in it, 2 after it
+	n       int // rows scanned
+	str     []byte
+	quit    chan struct{}
+	out     chan *rowBatch // in file order
+
+	// The caller's side.
+	started bool
+	closed  bool
+	cur     *rowBatch
+	i       int
+	row     Row
 	errs    FileErrors
 	stop    error // why reading stopped early
 	read    atomic.Int64
 	bad     atomic.Int64
-	str     []byte // scratch for string values
 }
 
+// rowBatch is a run of rows scanned together and checked by one
+// goroutine; done closes once they are.
+type rowBatch struct {
+	rows    []*rowReading
+	checked []checkedRow
+	stop    error // reading stopped after these rows
+	done    chan struct{}
+}
+
+type checkedRow struct {
+	row      Row
+	problems []RowError
+}
+
+// A batch ends at batchRows rows or batchBytes of images, so what the
+// reader holds stays bounded.
+const (
+	batchRows    = 256
+	batchBytes   = 4 << 20
+	batchesAhead = 4
+)
+
 // NewFileReader reads the import file r; the stickers it adds are credited
-// to addedBy.
+// to addedBy. Read it to its end, or Close it.
 func NewFileReader(r io.Reader, addedBy string) *FileReader {
-	return &FileReader{s: newScanner(r), addedBy: addedBy}
+	return &FileReader{s: newScanner(r), addedBy: addedBy, quit: make(chan struct{}), out: make(chan *rowBatch, batchesAhead)}
+}
+
+// start runs the scanner, and the checkers it hands batches to.
+func (fr *FileReader) start() {
+	fr.started = true
+	work := make(chan *rowBatch, batchesAhead)
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		go func() {
+			for b := range work {
+				b.checked = make([]checkedRow, len(b.rows))
+				for i, r := range b.rows {
+					b.checked[i].row, b.checked[i].problems = r.finish()
+					b.rows[i] = nil
+				}
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(fr.out)
+		defer close(work)
+		for {
+			b := &rowBatch{done: make(chan struct{})}
+			size := 0
+			for len(b.rows) < batchRows && size < batchBytes {
+				r, ok, err := fr.next()
+				if err != nil {
+					b.stop = err
+				}
+				if !ok || err != nil {
+					break
+				}
+				b.rows = append(b.rows, r)
+				size += len(r.image)
+			}
+			select {
+			case work <- b:
+			case <-fr.quit:
+				return
+			}
+			select {
+			case fr.out <- b:
+			case <-fr.quit:
+				return
+			}
+			if b.stop != nil || fr.state == 2 {
+				return
+			}
+		}
+	}()
 }
 
 // Next reads the next row and reports whether there is one. A row with
@@ -71,21 +160,34 @@ func NewFileReader(r io.Reader, addedBy string) *FileReader {
 // name is good, and skipped otherwise. Next returns false at the end of
 // the list, or where the file stops being readable.
 func (fr *FileReader) Next() bool {
-	for fr.state < 2 && fr.stop == nil {
-		row, problems, ok, err := fr.next()
-		if err != nil {
-			fr.stop = err
-			return false
+	if !fr.started {
+		fr.start()
+	}
+	for fr.stop == nil && !fr.closed {
+		if fr.cur == nil || fr.i == len(fr.cur.checked) {
+			if fr.cur != nil && fr.cur.stop != nil {
+				fr.stop = fr.cur.stop
+				return false
+			}
+			b, ok := <-fr.out
+			if !ok {
+				fr.closed = true
+				return false
+			}
+			<-b.done
+			fr.cur, fr.i = b, 0
+			continue
 		}
-		if !ok {
-			return false
-		}
+		c := fr.cur.checked[fr.i]
+		fr.cur.checked[fr.i] = checkedRow{} // the caller holds it now
+		fr.i++
+		row := c.row
 		fr.read.Add(1)
-		if len(problems) > 0 {
+		if len(c.problems) > 0 {
 			fr.bad.Add(1)
-			fr.errs.Add(problems...)
+			fr.errs.Add(c.problems...)
 			var named bool
-			if row, named = badRow(row, problems); !named {
+			if row, named = badRow(row, c.problems); !named {
 				continue
 			}
 		}
@@ -93,6 +195,15 @@ func (fr *FileReader) Next() bool {
 		return true
 	}
 	return false
+}
+
+// Close stops reading, for a caller that gives up before Next has
+// returned false; after that, it does nothing.
+func (fr *FileReader) Close() {
+	if !fr.closed {
+		fr.closed = true
+		close(fr.quit)
+	}
 }
 
 // badRow reduces a row with problems to its name, for finding repeats,
@@ -103,7 +214,7 @@ func badRow(row Row, problems []RowError) (Row, bool) {
 			return Row{}, false
 		}
 	}
-	return Row{N: row.N, Line: row.Line, Draft: Draft{Name: row.Draft.Name, AddedBy: row.Draft.AddedBy}, Bad: true}, true
+	return Row{N: row.N, Line: row.Line, Draft: Draft{Name: row.Draft.Name, AddedBy: row.Draft.AddedBy}, NameKey: row.NameKey, Bad: true}, true
 }
 
 // Row is the row Next has read.
@@ -132,8 +243,8 @@ func (fr *FileReader) Err() error {
 	return &fr.errs
 }
 
-// next reads one row, good or bad; ok is false after the list.
-func (fr *FileReader) next() (Row, []RowError, bool, error) {
+// next scans one row, good or bad; ok is false after the list.
+func (fr *FileReader) next() (*rowReading, bool, error) {
 	s := fr.s
 	switch fr.state {
 	case 0:
@@ -141,45 +252,45 @@ func (fr *FileReader) next() (Row, []RowError, bool, error) {
 		c, ok := s.peek()
 		switch {
 		case !ok && s.readErr() != nil:
-			return Row{}, nil, false, s.errorf(1, 1, "")
+			return nil, false, s.errorf(1, 1, "")
 		case !ok:
-			return Row{}, nil, false, &SyntaxError{1, 1, `the file is empty: an import file is a list of stickers, [{"name": …, "tags": […], "image_url": …}, …]`}
+			return nil, false, &SyntaxError{1, 1, `the file is empty: an import file is a list of stickers, [{"name": …, "tags": […], "image_url": …}, …]`}
 		case c == '{':
-			return Row{}, nil, false, s.errorf(s.line, s.col, `the file is one object {…}, not a list of stickers: put the stickers in a list, [{…}, {…}]`)
+			return nil, false, s.errorf(s.line, s.col, `the file is one object {…}, not a list of stickers: put the stickers in a list, [{…}, {…}]`)
 		case c != '[':
-			return Row{}, nil, false, s.errorf(s.line, s.col, `the file should start with [, a list of stickers; found %s`, printable(c))
+			return nil, false, s.errorf(s.line, s.col, `the file should start with [, a list of stickers; found %s`, printable(c))
 		}
 		s.advance()
 		fr.state = 1
 		if c, ok := s.peek(); ok && c == ']' {
 			s.advance()
-			return Row{}, nil, false, fr.end()
+			return nil, false, fr.end()
 		}
 	case 1:
 		c, ok := s.peek()
 		switch {
 		case !ok:
-			return Row{}, nil, false, s.errorf(s.line, s.col, "the file ends after row %d, before the list of stickers is closed with ]", fr.row.N)
+			return nil, false, s.errorf(s.line, s.col, "the file ends after row %d, before the list of stickers is closed with ]", fr.n)
 		case c == ']':
 			s.advance()
-			return Row{}, nil, false, fr.end()
+			return nil, false, fr.end()
 		case c != ',':
-			return Row{}, nil, false, s.errorf(s.line, s.col, "expected , or ] after row %d, found %s", fr.row.N, printable(c))
+			return nil, false, s.errorf(s.line, s.col, "expected , or ] after row %d, found %s", fr.n, printable(c))
 		}
 		s.advance()
 		if c, ok := s.peek(); ok && c == ']' {
-			return Row{}, nil, false, s.errorf(s.line, s.col, "a comma before ]: remove the comma after the last row")
+			return nil, false, s.errorf(s.line, s.col, "a comma before ]: remove the comma after the last row")
 		}
 	default:
-		return Row{}, nil, false, nil
+		return nil, false, nil
 	}
 	c, ok := s.peek()
 	if !ok {
-		return Row{}, nil, false, s.errorf(s.line, s.col, "the file ends where row %d should be", fr.row.N+1)
+		return nil, false, s.errorf(s.line, s.col, "the file ends where row %d should be", fr.n+1)
 	}
-	fr.row = Row{N: fr.row.N + 1, Line: s.line}
-	row, problems, err := fr.readRow(c)
-	return row, problems, true, err
+	fr.n++
+	r, err := fr.readRow(c, Row{N: fr.n, Line: s.line})
+	return r, err == nil, err
 }
 
 // end checks that nothing follows the list.
@@ -194,6 +305,7 @@ func (fr *FileReader) end() error {
 // rowReading gathers one row's fields and problems.
 type rowReading struct {
 	Row
+	whole    bool // not an object: its problems are all there is to say
 	seen     [6]bool
 	bad      map[string]bool // fields whose value had the wrong type
 	problems []RowError
@@ -219,18 +331,19 @@ func (r *rowReading) markBad(field string) {
 	r.bad[field] = true
 }
 
-// readRow reads the row that starts with c.
-func (fr *FileReader) readRow(c byte) (Row, []RowError, error) {
+// readRow reads the row that starts with c, to be finished.
+func (fr *FileReader) readRow(c byte, row Row) (*rowReading, error) {
 	s := fr.s
-	r := &rowReading{Row: fr.row}
+	r := &rowReading{Row: row}
 	if c != '{' {
 		v, err := s.readOther(c)
 		if err != nil {
-			return Row{}, nil, err
+			return nil, err
 		}
+		r.whole = true
 		r.problems = append(r.problems, RowError{Row: r.N, Line: r.Line, FieldError: FieldError{"", fmt.Sprintf(
 			`is %s, not a sticker: write {"name": …, "tags": […], "image_url": …}`, v.describe())}})
-		return Row{}, r.problems, nil
+		return r, nil
 	}
 	s.advance()
 	d := &r.Draft
@@ -239,44 +352,44 @@ func (fr *FileReader) readRow(c byte) (Row, []RowError, error) {
 		c, ok := s.peek()
 		switch {
 		case !ok:
-			return Row{}, nil, s.errorf(r.Line, 1, "the file ends inside row %d, which starts on this line", r.N)
+			return nil, s.errorf(r.Line, 1, "the file ends inside row %d, which starts on this line", r.N)
 		case c == '}' && first:
 			s.advance()
 		case c == '}':
-			return Row{}, nil, s.errorf(s.line, s.col, "a comma before }: remove the comma after the last field of row %d", r.N)
+			return nil, s.errorf(s.line, s.col, "a comma before }: remove the comma after the last field of row %d", r.N)
 		case c != '"':
-			return Row{}, nil, s.errorf(s.line, s.col, "expected a field name in double quotes in row %d, found %s", r.N, printable(c))
+			return nil, s.errorf(s.line, s.col, "expected a field name in double quotes in row %d, found %s", r.N, printable(c))
 		}
 		if c == '}' {
 			break
 		}
 		kt, err := s.readString(fr.str[:0], 64)
 		if err != nil {
-			return Row{}, nil, err
+			return nil, err
 		}
 		fr.str = kt.b
 		key := string(kt.b)
 		if err := s.colon(key); err != nil {
-			return Row{}, nil, err
+			return nil, err
 		}
 		if err := fr.readField(r, key, kt.truncated()); err != nil {
-			return Row{}, nil, err
+			return nil, err
 		}
 		c, ok = s.peek()
 		switch {
 		case !ok:
-			return Row{}, nil, s.errorf(r.Line, 1, "the file ends inside row %d, which starts on this line", r.N)
+			return nil, s.errorf(r.Line, 1, "the file ends inside row %d, which starts on this line", r.N)
 		case c == ',':
 			s.advance()
 			continue
 		case c == '}':
 			s.advance()
 		default:
-			return Row{}, nil, s.errorf(s.line, s.col, "expected , or } after the value of %s in row %d, found %s", strconv.Quote(truncate(key, 20)), r.N, printable(c))
+			return nil, s.errorf(s.line, s.col, "expected , or } after the value of %s in row %d, found %s", strconv.Quote(truncate(key, 20)), r.N, printable(c))
 		}
 		break
 	}
-	return r.finish()
+	return r, nil
 }
 
 // readField reads the value of field key into r.
@@ -480,7 +593,10 @@ func (fr *FileReader) readTags(r *rowReading) ([]string, error) {
 }
 
 // finish applies the rules to a row read whole.
-func (r *rowReading) finish() (Row, []RowError, error) {
+func (r *rowReading) finish() (Row, []RowError) {
+	if r.whole {
+		return r.Row, r.problems
+	}
 	d := &r.Draft
 	if !r.seen[0] {
 		r.wrongType("name", "is missing: give the sticker's name")
@@ -501,6 +617,7 @@ func (r *rowReading) finish() (Row, []RowError, error) {
 		}
 	}
 	*d = d.Normalize()
+	r.NameKey = fold.Term(d.Name)
 	for _, fe := range d.Validate() {
 		if r.bad[fe.Field] || fe.Field == "image" && (r.bad["image_data"] || r.bad["image_content_type"]) ||
 			fe.Field == "image_url" && (r.bad["image_url"] || r.bad["image_data"] || r.bad["image_content_type"] || r.bad["slack_file_id"]) {
@@ -508,7 +625,7 @@ func (r *rowReading) finish() (Row, []RowError, error) {
 		}
 		r.problems = append(r.problems, RowError{Row: r.N, Line: r.Line, FieldError: fe})
 	}
-	return r.Row, r.problems, nil
+	return r.Row, r.problems
 }
 
 // isPlain reports whether s can stand unquoted in a message.

@@ -385,7 +385,10 @@ func (c *copySource) Values() ([]any, error) {
 	if r.Bad {
 		d = sticker.Draft{Name: d.Name, Tags: []string{}} // only its name counts
 	}
-	nameKey := fold.Term(d.Name)
+	nameKey := r.NameKey
+	if nameKey == "" {
+		nameKey = fold.Term(d.Name)
+	}
 	v := append(c.vals[:0], int32(r.N), int32(r.Line), d.Name, nameKey, d.Tags,
 		nullable(d.ImageURL), nullable(d.SlackFileID), d.AddedBy)
 	if d.Image != nil {
