@@ -78,6 +78,7 @@ func showProgress(w io.Writer, start time.Time, fr *sticker.FileReader, p *store
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		drawn := false
+		var rate int64 // rows read a second, until the reading is done
 		for {
 			select {
 			case <-done:
@@ -86,11 +87,16 @@ func showProgress(w io.Writer, start time.Time, fr *sticker.FileReader, p *store
 				}
 				return
 			case now := <-t.C:
-				if now.Sub(start) < time.Second {
+				elapsed := now.Sub(start)
+				if elapsed < time.Second {
 					continue
 				}
 				read, bad := fr.Counts()
-				fmt.Fprint(w, "\r\033[K"+progressLine(read, bad, p.Written(), now.Sub(start), p.Phase()))
+				phase := p.Phase()
+				if phase == "" || rate == 0 {
+					rate = int64(float64(read) / elapsed.Seconds())
+				}
+				fmt.Fprint(w, "\r\033[K"+progressLine(read, bad, p.Written(), rate, elapsed, phase))
 				drawn = true
 			}
 		}
@@ -98,8 +104,10 @@ func showProgress(w io.Writer, start time.Time, fr *sticker.FileReader, p *store
 	return func() { close(done); wg.Wait() }
 }
 
-// progressLine is what showProgress draws.
-func progressLine(read, bad, written int64, elapsed time.Duration, phase string) string {
+// progressLine is what showProgress draws: rows read, found bad, written,
+// the rate they were read at, then what the database is doing, and for
+// how long the import has run.
+func progressLine(read, bad, written, rate int64, elapsed time.Duration, phase string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "import: %s rows read", thousands(read))
 	if bad > 0 {
@@ -107,13 +115,11 @@ func progressLine(read, bad, written int64, elapsed time.Duration, phase string)
 	} else {
 		b.WriteString(", all valid")
 	}
-	fmt.Fprintf(&b, ", %s written", thousands(written))
-	if s := elapsed.Seconds(); s > 0 {
-		fmt.Fprintf(&b, ", %s rows/s", thousands(int64(float64(read)/s)))
-	}
+	fmt.Fprintf(&b, ", %s written, %s rows/s", thousands(written), thousands(rate))
 	if phase != "" {
 		b.WriteString("; " + phase + "…")
 	}
+	fmt.Fprintf(&b, " (%d s)", int(elapsed.Seconds()))
 	return b.String()
 }
 

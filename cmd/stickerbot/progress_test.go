@@ -8,14 +8,14 @@ import (
 
 func TestProgressLine(t *testing.T) {
 	for _, c := range []struct {
-		read, bad, written int64
-		elapsed            time.Duration
-		phase, want        string
+		read, bad, written, rate int64
+		elapsed                  time.Duration
+		phase, want              string
 	}{
-		{120_000, 0, 119_000, 2 * time.Second, "", "import: 120,000 rows read, all valid, 119,000 written, 60,000 rows/s"},
-		{1_000_000, 3, 999_997, 10 * time.Second, "checking names", "import: 1,000,000 rows read (3 bad), 999,997 written, 100,000 rows/s; checking names…"},
+		{120_000, 0, 119_000, 60_000, 2 * time.Second, "", "import: 120,000 rows read, all valid, 119,000 written, 60,000 rows/s (2 s)"},
+		{1_000_000, 3, 999_997, 100_000, 12 * time.Second, "checking names", "import: 1,000,000 rows read (3 bad), 999,997 written, 100,000 rows/s; checking names… (12 s)"},
 	} {
-		if got := progressLine(c.read, c.bad, c.written, c.elapsed, c.phase); got != c.want {
+		if got := progressLine(c.read, c.bad, c.written, c.rate, c.elapsed, c.phase); got != c.want {
 			t.Errorf("got  %s\nwant %s", got, c.want)
 		}
 	}
