@@ -370,3 +370,28 @@ func TestExportStreams(t *testing.T) {
 		t.Fatalf("%d %v %v", n, got, err)
 	}
 }
+
+// TestSchemaChecksAfterMigration3: the faster checks of migration 3 hold
+// the same rules: every tag trimmed, 1 to 50 characters, not null; a
+// sticker without an image URL, Slack file or stored image refused.
+func TestSchemaChecksAfterMigration3(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	ctx := context.Background()
+	for tags, ok := range map[string]bool{
+		`{}`: true, `{a,"b c"}`: true, `{` + strings.Repeat("x", 50) + `}`: true, `{고양이}`: true,
+		`{""}`: false, `{" a"}`: false, `{"a "}`: false, `{NULL}`: false, `{a,NULL}`: false, `{` + strings.Repeat("x", 51) + `}`: false,
+	} {
+		_, err := db.Pool.Exec(ctx, `INSERT INTO stickers (name, name_key, image_url, tags) VALUES ('a', 'a', 'https://x/a.png', $1::text[])`, tags)
+		if (err == nil) != ok {
+			t.Errorf("tags %s: %v", tags, err)
+		}
+		db.Pool.Exec(ctx, `DELETE FROM stickers`)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO stickers (name, name_key, image_url) VALUES ('a', 'a', 'https://x/a.png')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE stickers SET image_url = NULL`); err == nil {
+		t.Error("a sticker left without any image was accepted")
+	}
+}
