@@ -2,34 +2,22 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// bulkLimits bound the work of an import or export, which reads or writes
-// the whole library: no fixed deadline fits both ten stickers and a
-// million, yet a hung database must not hang the command for ever.
-type bulkLimits struct {
-	// stall is how long the database may take to accept more of the rows
-	// being copied in, or to send the next row of an export.
-	stall time.Duration
-	// base + perRow × rows bounds each statement over the imported rows,
-	// and the commit.
-	base, perRow time.Duration
-}
-
-// defaultBulkLimits: the slowest statement of an import, writing the
-// search tables, costs about 100 µs a row on a small machine, the others
-// 10 µs or less (docs/benchmarks.md); these leave room for a loaded
-// machine, and still end an import of 100,000 rows within 90 s of a
-// database that stopped answering.
-var defaultBulkLimits = bulkLimits{stall: 60 * time.Second, base: 60 * time.Second, perRow: 250 * time.Microsecond}
-
-// statement bounds one statement over n rows.
-func (l bulkLimits) statement(n int64) time.Duration {
-	return l.base + time.Duration(n)*l.perRow
-}
+// bulkStall bounds the work of an import or export, which reads or
+// writes the whole library: no deadline fits both ten stickers and a
+// million on a busy machine, yet a hung database must not hang the command
+// for ever. So nothing has a deadline, but the database may not take
+// longer than this to accept more rows of a COPY or send the next row of
+// an export (stallGuard), nor stop answering, nor leave the import waiting
+// on a lock, for longer (watchSession).
+const bulkStall = 60 * time.Second
 
 // stallGuard cancels its context when the database has had the turn for
 // longer than limit: while it is copying rows we send, or while we wait
@@ -77,6 +65,57 @@ func (g *stallGuard) ours()   { g.since.Store(0) }
 // close stops the guard; the context stays as it is.
 func (g *stallGuard) close() {
 	close(g.stopped)
+}
+
+// watchSession returns a context that ends when the database session pid,
+// running an import's statements, can no longer be seen to work: the
+// database does not answer a look at the session (on another connection)
+// for longer than limit, or the session waits that long on a lock another
+// session holds. A statement that is merely slow, a million rows on a busy
+// machine, runs as long as it takes. Call stop when done.
+func (s *Store) watchSession(ctx context.Context, pid uint32, limit time.Duration) (_ context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(max(limit/6, 10*time.Millisecond))
+		defer t.Stop()
+		answered := time.Now()
+		var waiting time.Time // since when the session waits on a lock
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				qctx, qcancel := context.WithTimeout(ctx, min(QueryTimeout, limit))
+				var waitType string
+				var blockers []int32
+				err := s.pool.QueryRow(qctx, `SELECT coalesce(wait_event_type, ''), pg_blocking_pids(pid)
+					FROM pg_stat_activity WHERE pid = $1`, int32(pid)).Scan(&waitType, &blockers)
+				qcancel()
+				switch {
+				case err != nil && !errors.Is(err, pgx.ErrNoRows):
+					if now.Sub(answered) > limit {
+						cancel(fmt.Errorf("the database has not answered for more than %s", limit))
+						return
+					}
+					continue
+				case waitType != "Lock":
+					waiting = time.Time{}
+				case waiting.IsZero():
+					waiting = now
+				case now.Sub(waiting) > limit:
+					cancel(fmt.Errorf("the import waited more than %s for a lock on the library held by another database session (pid %v)", limit, blockers))
+					return
+				}
+				answered = now
+			}
+		}
+	}()
+	return ctx, func() { close(done); <-finished; cancel(nil) }
 }
 
 // cause is why ctx ended, when a guard or a bulk deadline ended it, or

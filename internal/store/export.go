@@ -16,7 +16,7 @@ import (
 // an error that says so. An error from fn stops the export and is
 // returned as it is.
 func (s *Store) ExportTo(ctx context.Context, fn func(sticker.FileRow) error) (int, error) {
-	ctx, guard := newStallGuard(ctx, s.bulk.stall, "send the next sticker")
+	ctx, guard := newStallGuard(ctx, s.stall, "send the next sticker")
 	defer guard.close()
 	const q = `SELECT s.name, s.tags, coalesce(s.image_url, ''), coalesce(s.slack_file_id, ''),
 			coalesce(i.content_type, ''), i.data

@@ -2,7 +2,6 @@ package store
 
 import "time"
 
-// SetBulkLimits shortens st's bulk limits, for tests of a hung database.
-func SetBulkLimits(st *Store, stall, base, perRow time.Duration) {
-	st.bulk = bulkLimits{stall: stall, base: base, perRow: perRow}
-}
+// SetStall shortens how long st waits on a database that does not get on
+// with an import or export, for tests of a hung database.
+func SetStall(st *Store, d time.Duration) { st.stall = d }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -181,11 +180,11 @@ var importColumns = []string{"n", "line", "name", "name_key", "tags", "image_url
 // When any row is bad, or a name repeats the name of an earlier row,
 // nothing is stored and the error is a *sticker.FileErrors naming each
 // problem by row and field. A file that stops being readable (src's error)
-// stops the import with that error. A database that stops answering for
-// longer than the bulk limits (a minute to take more rows; for each
-// statement over all rows, a minute and 250 µs a row) ends the import with an
-// error that says so; there is no deadline on the whole, so a million rows
-// have the time they need. A sticker of the same name added by someone
+// stops the import with that error. There is no deadline on the whole, so
+// a million rows have the time they need; but a database that takes more
+// than a minute to accept more rows, stops answering for a minute, or
+// keeps the import waiting a minute on a lock someone else holds, ends it
+// with an error that says so. A sticker of the same name added by someone
 // else while the import runs makes it fail with sticker.ErrDuplicateName.
 func (s *Store) ImportFrom(ctx context.Context, src ImportSource, p *ImportProgress) (ImportResult, error) {
 	if p == nil {
@@ -206,6 +205,8 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 		return ImportResult{}, err
 	}
 	defer conn.Release()
+	ctx, stopWatch := s.watchSession(ctx, conn.Conn().PgConn().PID(), s.stall)
+	defer stopWatch()
 	tx, err := conn.Begin(qctx)
 	if err != nil {
 		return ImportResult{}, translate(err)
@@ -225,7 +226,7 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	}
 
 	cs := &copySource{src: src, p: p, search: search}
-	cctx, guard := newStallGuard(ctx, s.bulk.stall, "take more rows")
+	cctx, guard := newStallGuard(ctx, s.stall, "take more rows")
 	cs.guard = guard
 	columns := append(importColumns[:len(importColumns):len(importColumns)], search.columns()...)
 	_, err = tx.CopyFrom(cctx, pgx.Identifier{"import_rows"}, columns, cs)
@@ -238,20 +239,17 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	}
 	rows := cs.n
 
-	// step runs one statement over all rows, with its own deadline.
-	step := func(phase, what string, fn func(ctx context.Context) error) error {
+	// step runs statements over all rows: no deadline (see bulkStall).
+	step := func(phase string, fn func(ctx context.Context) error) error {
 		p.setPhase(phase)
-		d := s.bulk.statement(rows)
-		sctx, cancel := context.WithTimeoutCause(ctx, d, fmt.Errorf("the database took more than %s to %s", d.Round(time.Second), what))
-		defer cancel()
-		if err := fn(sctx); err != nil {
-			return cause(sctx, translate(err))
+		if err := fn(ctx); err != nil {
+			return cause(ctx, translate(err))
 		}
 		return nil
 	}
 
 	problems := cs.problems
-	err = step("checking names", "find repeated names", func(ctx context.Context) error {
+	err = step("checking names", func(ctx context.Context) error {
 		repeats, total, err := findRepeats(ctx, tx)
 		if err != nil {
 			return err
@@ -273,7 +271,7 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	}
 
 	var res ImportResult
-	err = step("writing the library", "write the stickers", func(ctx context.Context) error {
+	err = step("writing the library", func(ctx context.Context) error {
 		merge := importMergeUpdated
 		if cs.images || search.followsAdded() {
 			merge = importMergeAll
@@ -298,7 +296,7 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 		return ImportResult{}, err
 	}
 	if res.Added+res.Updated > 0 {
-		err = step("writing search terms", "write the search terms", func(ctx context.Context) error {
+		err = step("writing search terms", func(ctx context.Context) error {
 			return search.write(ctx, tx) // TEMPORARY: search tables, see import_search.go
 		})
 		if err != nil {
@@ -307,7 +305,7 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	}
 	// The commit runs the deferred checks (every sticker has an image) over
 	// every row written.
-	err = step("committing", "commit", func(ctx context.Context) error { return tx.Commit(ctx) })
+	err = step("committing", func(ctx context.Context) error { return tx.Commit(ctx) })
 	if err != nil {
 		return ImportResult{}, err
 	}

@@ -29,12 +29,12 @@ const QueryTimeout = 3 * time.Second
 
 // Store is the sticker library. Its methods are safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
-	bulk bulkLimits // for ImportFrom and ExportTo
+	pool  *pgxpool.Pool
+	stall time.Duration // bulkStall, shorter in tests
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, bulk: defaultBulkLimits} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, stall: bulkStall} }
 
 // Open connects a pool to databaseURL with the settings search relies on.
 // It does not wait for the database: the first query does.
