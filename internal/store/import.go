@@ -220,15 +220,15 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	if _, err := tx.Exec(qctx, importCreate); err != nil {
 		return ImportResult{}, translate(err)
 	}
-	search := newSearchImport() // TEMPORARY: search tables, see import_search.go
-	if err := search.prepare(qctx, tx); err != nil {
+	search := newSearchImport()                      // TEMPORARY: search tables
+	if err := search.prepare(qctx, tx); err != nil { // TEMPORARY: search tables
 		return ImportResult{}, translate(err)
 	}
 
 	cs := &copySource{src: src, p: p, search: search}
 	cctx, guard := newStallGuard(ctx, s.stall, "take more rows")
 	cs.guard = guard
-	columns := append(importColumns[:len(importColumns):len(importColumns)], search.columns()...)
+	columns := append(importColumns[:len(importColumns):len(importColumns)], search.columns()...) // TEMPORARY: search tables
 	_, err = tx.CopyFrom(cctx, pgx.Identifier{"import_rows"}, columns, cs)
 	guard.close()
 	switch {
@@ -273,7 +273,7 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	var res ImportResult
 	err = step("writing the library", func(ctx context.Context) error {
 		merge := importMergeUpdated
-		if cs.images || search.followsAdded() {
+		if cs.images || search.followsAdded() { // TEMPORARY: search tables (keep cs.images)
 			merge = importMergeAll
 		}
 		if err := tx.QueryRow(ctx, merge).Scan(&res.Added, &res.Updated); err != nil {
@@ -297,14 +297,14 @@ func (s *Store) importFrom(ctx context.Context, src ImportSource, p *ImportProgr
 	}
 	if res.Added+res.Updated > 0 {
 		err = step("writing search terms", func(ctx context.Context) error {
-			return search.write(ctx, tx) // TEMPORARY: search tables, see import_search.go
+			return search.write(ctx, tx) // TEMPORARY: search tables
 		})
 		if err != nil {
 			return ImportResult{}, err
 		}
 	}
-	// The commit runs the deferred checks (every sticker has an image) over
-	// every row written.
+	// The commit runs the deferred check that every sticker has an image,
+	// for the rows without an image URL or Slack file.
 	err = step("committing", func(ctx context.Context) error { return tx.Commit(ctx) })
 	if err != nil {
 		return ImportResult{}, err
@@ -346,7 +346,7 @@ type copySource struct {
 	src    ImportSource
 	p      *ImportProgress
 	guard  *stallGuard
-	search *searchImport
+	search *searchImport // TEMPORARY: search tables
 	vals   []any
 	n      int64
 	images bool // some row carries an image

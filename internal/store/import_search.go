@@ -2,8 +2,10 @@
 
 // TEMPORARY. This file fills the search tables (sticker_terms, search_keys,
 // sticker_keys) for an import. Once search runs from the in-process index
-// instead, delete it, import_search_off.go and the three lines marked
-// "TEMPORARY: search tables" in import.go; nothing else depends on them.
+// instead, delete it and import_search_off.go, and in import.go the code
+// on the lines marked "TEMPORARY: search tables" (the search step, its
+// variable, its column and value hooks; the merge choice keeps only
+// cs.images); nothing else depends on them.
 // (Building with -tags nosearchimport leaves it out, so its cost can be
 // measured: see docs/benchmarks.md.)
 
