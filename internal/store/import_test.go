@@ -397,3 +397,18 @@ func TestSchemaChecksAfterMigration3(t *testing.T) {
 		t.Error("a sticker left without any image was accepted")
 	}
 }
+
+// TestImportURLTheSchemaRefuses: a URL the schema would refuse (upper-case
+// scheme, a space the database counts as one) is named as the row's
+// problem, not left to fail the whole import in the database.
+func TestImportURLTheSchemaRefuses(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	for _, u := range []string{"HTTPS://x.example/a.png", "https://x.example/a\u3000b.png"} {
+		_, err := st.Import(context.Background(), []sticker.Draft{{Name: "a", ImageURL: u}})
+		var fe *sticker.FileErrors
+		if !errors.As(err, &fe) || fe.Rows[0].Error() != "row 1: image_url: must be an https:// URL" {
+			t.Errorf("%q: %v", u, err)
+		}
+	}
+}
