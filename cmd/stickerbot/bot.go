@@ -32,8 +32,9 @@ const drainTimeout = 25 * time.Second
 const claimTTL = time.Hour
 
 // runBot runs the bot until ctx is done, then shuts down in order: stop
-// taking envelopes, finish queued work, close the database.
-func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+// taking envelopes, finish queued work, close the database. netListen
+// (net.Listen) opens HTTP_ADDR.
+func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netListen func(network, addr string) (net.Listener, error)) error {
 	// A fatal Socket Mode error (a rejected app token) stops everything
 	// else too, so the process exits and its supervisor can say why.
 	ctx, stop := context.WithCancel(ctx)
@@ -110,13 +111,16 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	health(mux, st, connected)
 
 	srvDone := make(chan struct{})
+	var srvErr error // set before srvDone closes
 	if cfg.HTTPAddr != "" {
-		srv, err := listen(cfg.HTTPAddr, mux)
+		srv, err := listen(netListen, cfg.HTTPAddr, mux)
 		if err != nil {
 			return err
 		}
 		logger.Info("serving HTTP", "addr", srv.addr, "slack_requests", cfg.Mode == config.ModeHTTP)
-		go func() { srv.serve(ctx, logger); close(srvDone) }()
+		// A failed server stops the bot: in HTTP mode it is the only
+		// ingress, and in either mode /readyz would go with it.
+		go func() { srvErr = srv.serve(ctx, stop); close(srvDone) }()
 	} else {
 		close(srvDone)
 	}
@@ -157,6 +161,9 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	wg.Wait()
 	if runErr != nil {
 		return runErr
+	}
+	if srvErr != nil {
+		return srvErr
 	}
 	logger.Info("stickerbot stopped")
 	return nil
@@ -290,8 +297,8 @@ type server struct {
 	addr string
 }
 
-func listen(addr string, h http.Handler) (*server, error) {
-	ln, err := net.Listen("tcp", addr)
+func listen(netListen func(network, addr string) (net.Listener, error), addr string, h http.Handler) (*server, error) {
+	ln, err := netListen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", addr, err)
 	}
@@ -305,8 +312,10 @@ func listen(addr string, h http.Handler) (*server, error) {
 
 // serve runs until ctx is done, then shuts down with a fresh timeout. It
 // returns once in-flight requests have finished (Serve itself returns as
-// soon as Shutdown starts), so nothing they queue is left unprocessed.
-func (s *server) serve(ctx context.Context, logger *slog.Logger) {
+// soon as Shutdown starts), so nothing they queue is left unprocessed. If
+// the server fails first, serve calls failed, which must end ctx, and
+// returns the failure.
+func (s *server) serve(ctx context.Context, failed func()) error {
 	shut := make(chan struct{})
 	go func() {
 		defer close(shut)
@@ -315,8 +324,13 @@ func (s *server) serve(ctx context.Context, logger *slog.Logger) {
 		defer cancel()
 		_ = s.srv.Shutdown(sctx)
 	}()
-	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("HTTP server failed", "err", err)
+	err := s.srv.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	} else {
+		err = fmt.Errorf("HTTP server on %s failed: %w", s.addr, err)
+		failed()
 	}
 	<-shut
+	return err
 }

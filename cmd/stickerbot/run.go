@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/config"
 	"github.com/stickerbot/stickerbot/internal/pgcluster"
-	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
 
@@ -58,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return usageError{err}
 		}
 		setGCPercent(getenv("GOGC"))
-		return runBot(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+		return runBot(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), net.Listen)
 	case "migrate", "import", "export":
 		dbURL, err := config.LoadDatabase(getenv)
 		if err != nil {
@@ -75,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			if len(rest) != 1 {
 				return usageError{errors.New("usage: stickerbot import FILE")}
 			}
-			return importFile(ctx, dbURL, logger, rest[0], stdin, stdout)
+			return importFile(ctx, dbURL, logger, rest[0], stdin, stdout, stderr)
 		default:
 			if len(rest) != 1 {
 				return usageError{errors.New("usage: stickerbot export FILE")}
@@ -169,41 +167,6 @@ func migrate(ctx context.Context, dbURL config.Secret, logger *slog.Logger, stdo
 	for _, m := range applied {
 		fmt.Fprintln(stdout, "applied", m)
 	}
-	return nil
-}
-
-// importFile imports path, or stdin for "-" (handy with docker compose
-// exec, where the file is outside the container).
-func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdin io.Reader, stdout io.Writer) error {
-	in := stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		defer f.Close()
-		in = f
-	} else if in == nil {
-		return usageError{errors.New("import -: no standard input")}
-	}
-	drafts, err := sticker.ReadFile(in, "import")
-	var fe sticker.FileErrors
-	if errors.As(err, &fe) {
-		return fmt.Errorf("import: %s has %d problem(s); nothing was imported:\n%w", path, len(fe), err)
-	}
-	if err != nil {
-		return fmt.Errorf("import %s: %w", path, err)
-	}
-	st, closeStore, _, err := openStore(ctx, dbURL, logger)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	res, err := st.Import(ctx, drafts)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "imported %s: %d added, %d updated, %d unchanged\n", path, res.Added, res.Updated, res.Unchanged)
 	return nil
 }
 

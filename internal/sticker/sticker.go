@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stickerbot/stickerbot/internal/fold"
@@ -16,12 +17,11 @@ import (
 
 // Limits. The schema enforces the same ones as constraints.
 const (
-	MaxNameLen   = 80
-	MaxTagLen    = 50
-	MaxTags      = 20
-	MaxURLLen    = 3000 // Block Kit's image_url limit
-	MaxQueryLen  = 100
-	MaxImportRow = 100_000
+	MaxNameLen  = 80
+	MaxTagLen   = 50
+	MaxTags     = 20
+	MaxURLLen   = 3000 // Block Kit's image_url limit
+	MaxQueryLen = 100
 )
 
 // Sticker is one sticker in the library.
@@ -127,8 +127,10 @@ func checkImageURL(s string) string {
 	if len(s) > MaxURLLen {
 		return fmt.Sprintf("is %d characters; at most %d", len(s), MaxURLLen)
 	}
+	// As strict as the schema's check (^https://[^[:space:]]+$), which
+	// takes the scheme as written and any Unicode space as a space.
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsAny(s, " \t\r\n") {
+	if err != nil || !strings.HasPrefix(s, "https://") || u.Host == "" || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		return "must be an https:// URL"
 	}
 	return ""

@@ -28,11 +28,12 @@ const QueryTimeout = 3 * time.Second
 
 // Store is the sticker library. Its methods are safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	stall time.Duration // bulkStall, shorter in tests
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, stall: bulkStall} }
 
 // Open connects a pool to databaseURL. It does not wait for the
 // database: the first query does.
@@ -219,26 +220,26 @@ func translate(err error) error {
 	return err
 }
 
-// ImportResult counts what Import did.
-type ImportResult struct {
-	Added, Updated, Unchanged int
-}
-
 // Exclusive runs fn while holding a PostgreSQL advisory lock named name,
 // so only one of several replicas sharing the database does a piece of
 // housekeeping at a time. It returns false, without running fn, when
-// another session holds the lock.
+// another session holds the lock. The lock is per schema, like the
+// migration lock: deployments in other schemas of the database have their
+// own. It returns an error, without running fn, when the database is
+// unreachable.
 func (s *Store) Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	defer conn.Release()
-	h := fnv.New64a()
-	h.Write([]byte("stickerbot:" + name))
-	key := int64(h.Sum64())
+	// Advisory locks are database-wide; the schema in the key keeps one
+	// deployment's lock from skipping another's work.
+	const q = `SELECT key, pg_try_advisory_lock(key)
+		FROM (SELECT hashtextextended('stickerbot:' || current_schema() || ':' || $1, 0) AS key) k`
+	var key int64
 	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+	if err := conn.QueryRow(ctx, q, name).Scan(&key, &got); err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if !got {
