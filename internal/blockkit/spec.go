@@ -106,7 +106,7 @@ var slackFileObject = &object{name: "slack_file object",
 	}}
 
 var dispatchConfig = &object{name: "dispatch_action_config",
-	fields: map[string]rule{"trigger_actions_on": array(enum("on_enter_pressed", "on_character_entered"), 1, 2)},
+	fields:   map[string]rule{"trigger_actions_on": array(enum("on_enter_pressed", "on_character_entered"), 1, 2)},
 	required: []string{"trigger_actions_on"}}
 
 var conversationFilter = &object{name: "conversation filter",
