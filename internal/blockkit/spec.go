@@ -97,7 +97,7 @@ var (
 )
 
 var slackFileObject = &object{name: "slack_file object",
-	fields:     map[string]rule{"url": uri(0, "https"), "id": pattern(fileID, "a Slack file ID (F…)")},
+	fields:     map[string]rule{"url": uri(0), "id": pattern(fileID, "a Slack file ID (F…)")},
 	exactlyOne: [][]string{{"url", "id"}},
 	check: func(w *walker, ptr string, o map[string]any) {
 		if w.checker.SlackFile != nil && !w.checker.SlackFile(o) {
