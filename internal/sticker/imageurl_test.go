@@ -12,12 +12,12 @@ import (
 // The URLs of issue 17, which import and the modal took as typed and
 // Block Kit refuses, and what they become.
 var issue17URLs = map[string]string{
-	"https://例え.jp/ねこ.png":                   "https://xn--r8jz45g.jp/%E3%81%AD%E3%81%93.png",
-	"https://example.com/스티커/고양이.png":         "https://example.com/%EC%8A%A4%ED%8B%B0%EC%BB%A4/%EA%B3%A0%EC%96%91%EC%9D%B4.png",
+	"https://例え.jp/ねこ.png":                      "https://xn--r8jz45g.jp/%E3%81%AD%E3%81%93.png",
+	"https://example.com/스티커/고양이.png":           "https://example.com/%EC%8A%A4%ED%8B%B0%EC%BB%A4/%EA%B3%A0%EC%96%91%EC%9D%B4.png",
 	"https://example.com/a|b.png?v={1}":         "https://example.com/a%7Cb.png?v=%7B1%7D",
 	"  https://example.com/cat.png  ":           "https://example.com/cat.png",
 	"HTTPS://Example.COM/Cat.PNG":               "https://example.com/Cat.PNG",
-	"https://ｅｘａｍｐｌｅ.com/a.png":                "https://example.com/a.png",
+	"https://ｅｘａｍｐｌｅ.com/a.png":                 "https://example.com/a.png",
 	"https://example.com/100%.png":              "https://example.com/100%25.png",
 	"https://example.com/a%20b.png":             "https://example.com/a%20b.png",
 	"https://example.com/a.png?q=ねこ#上":          "https://example.com/a.png?q=%E3%81%AD%E3%81%93#%E4%B8%8A",
