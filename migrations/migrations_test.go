@@ -32,8 +32,8 @@ func TestNormalizeImageURLs(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored := map[string]string{ // as typed → after the migration
-		"https://例え.jp/ねこ.png":           "https://xn--r8jz45g.jp/%E3%81%AD%E3%81%93.png",
-		"https://example.com/스티커/고양이.png": "https://example.com/%EC%8A%A4%ED%8B%B0%EC%BB%A4/%EA%B3%A0%EC%96%91%EC%9D%B4.png",
+		"https://例え.jp/ねこ.png":              "https://xn--r8jz45g.jp/%E3%81%AD%E3%81%93.png",
+		"https://example.com/스티커/고양이.png":   "https://example.com/%EC%8A%A4%ED%8B%B0%EC%BB%A4/%EA%B3%A0%EC%96%91%EC%9D%B4.png",
 		"https://example.com/a|b.png?v={1}": "https://example.com/a%7Cb.png?v=%7B1%7D",
 		"https://example.com/fine.png":      "https://example.com/fine.png",
 		"https://exa|mple.com/a.png":        "https://exa|mple.com/a.png", // cannot be made valid: kept
