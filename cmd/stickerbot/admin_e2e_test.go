@@ -688,7 +688,7 @@ func TestSyncImages(t *testing.T) {
 	logs := &syncBuffer{}
 	newBot := func(library string) *handlers.Bot {
 		b, err := handlers.New(handlers.Config{
-			Search:         st,
+			Search:         pages{st},
 			Library:        st,
 			Claims:         st,
 			Images:         st,

@@ -16,6 +16,7 @@ import (
 	"github.com/stickerbot/stickerbot/internal/handlers"
 	"github.com/stickerbot/stickerbot/internal/httpmode"
 	"github.com/stickerbot/stickerbot/internal/metrics"
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/socket"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
@@ -49,7 +50,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	bot, err := handlers.New(handlers.Config{
-		Search:   st,
+		Search:   pages{st},
 		Library:  st,
 		Claims:   st,
 		Images:   st,
@@ -142,6 +143,13 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stickerbot stopped")
 	return nil
+}
+
+// pages answers the handlers' searches with the store's, counted.
+type pages struct{ *store.Store }
+
+func (p pages) Search(ctx context.Context, q search.Query, offset, limit int) (search.Page, error) {
+	return p.Page(ctx, q, offset, limit)
 }
 
 // newSlackClient returns the Web API client: every call (apps.connections.open

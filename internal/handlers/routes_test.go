@@ -48,13 +48,14 @@ func (l *memLibrary) add(st sticker.Sticker) sticker.Sticker {
 	return st
 }
 
-func (l *memLibrary) Nth(_ context.Context, _ search.Query, n int) (search.Match, bool, error) {
+func (l *memLibrary) Search(_ context.Context, _ search.Query, offset, limit int) (search.Page, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n >= len(l.stickers) {
-		return search.Match{}, false, sticker.ErrNotFound
+	page := search.Page{Total: len(l.stickers)}
+	for i := offset; i < len(l.stickers) && i < offset+limit; i++ {
+		page.Matches = append(page.Matches, search.Match{Sticker: l.stickers[i]})
 	}
-	return search.Match{Sticker: l.stickers[n]}, n+1 < len(l.stickers), nil
+	return page, nil
 }
 
 func (l *memLibrary) Get(_ context.Context, id int64) (sticker.Sticker, error) {
