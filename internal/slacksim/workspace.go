@@ -19,6 +19,34 @@ type User struct {
 	ID       string
 	Name     string // the handle, as typed after @
 	RealName string
+	// DisplayName is the name they chose to be shown by; "" for none
+	// (Slack then shows RealName).
+	DisplayName string
+	// Avatar is their picture's URL (users.info's image_48); "" gives
+	// one at avatars.example.com.
+	Avatar string
+}
+
+// usersInfo answers users.info: the person's names and pictures, or
+// user_not_found.
+func (s *Server) usersInfo(a apiArgs) apiResp {
+	u, ok := s.user(a.get("user"))
+	if !ok {
+		return errResp("user_not_found")
+	}
+	avatar := u.Avatar
+	if avatar == "" {
+		avatar = "https://avatars.example.com/" + u.ID + "-48.png"
+	}
+	return okResp(map[string]any{"user": map[string]any{
+		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "deleted": false, "is_bot": false,
+		"profile": map[string]any{
+			"real_name": u.RealName, "real_name_normalized": u.RealName,
+			"display_name": u.DisplayName, "display_name_normalized": u.DisplayName,
+			"image_24": strings.Replace(avatar, "-48.", "-24.", 1), "image_48": avatar,
+			"image_72": strings.Replace(avatar, "-48.", "-72.", 1), "team": TeamID,
+		},
+	}})
 }
 
 // App is how the app is configured in Slack (its manifest): what Slack
