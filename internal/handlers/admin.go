@@ -49,8 +49,8 @@ func (b *Bot) adminOnly(h handler) handler {
 	}
 }
 
-// adminsOnly tells someone who is not an admin who is: "Only the sticker
-// admins, @ana and @ben, can <what>. Ask one of them…". The mentions
+// adminsOnly tells someone who is not an admin who is: "Only sticker
+// admins can <what>: @ana and @ben. Ask one of them…". The mentions
 // notify nobody: the message is ephemeral.
 func (b *Bot) adminsOnly(what string) md {
 	if len(b.admins) == 0 {
@@ -66,9 +66,9 @@ func (b *Bot) adminsOnly(what string) md {
 		names = append(names, mention(id))
 	}
 	if len(b.admins) == 1 {
-		return mdf("Only %s, the sticker admin, can %s. Ask them, or search with `/sticker <words>`.", names[0], what)
+		return mdf("Only sticker admins can %s, and %s is the admin. Ask them, or search with `/sticker <words>`.", what, names[0])
 	}
-	return mdf("Only the sticker admins, %s, can %s. Ask one of them, or search with `/sticker <words>`.", listMD(names), what)
+	return mdf("Only sticker admins can %s: %s. Ask one of them, or search with `/sticker <words>`.", what, listMD(names))
 }
 
 // deleteCommand: "/sticker delete <name>" asks to confirm.

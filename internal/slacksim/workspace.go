@@ -22,8 +22,8 @@ type User struct {
 	// DisplayName is the name they chose to be shown by; "" for none
 	// (Slack then shows RealName).
 	DisplayName string
-	// Avatar is their picture's URL (users.info's image_48); "" gives
-	// one at avatars.example.com.
+	// Avatar is their picture's URL (users.info's image_48); "" for
+	// none. The default users have one at avatars.example.com.
 	Avatar string
 }
 
@@ -35,9 +35,6 @@ func (s *Server) usersInfo(a apiArgs) apiResp {
 		return errResp("user_not_found")
 	}
 	avatar := u.Avatar
-	if avatar == "" {
-		avatar = "https://avatars.example.com/" + u.ID + "-48.png"
-	}
 	return okResp(map[string]any{"user": map[string]any{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "deleted": false, "is_bot": false,
 		"profile": map[string]any{
@@ -80,7 +77,10 @@ func WithUsers(users ...User) Option {
 func WithApp(a App) Option { return func(c *config) { c.app = &a } }
 
 func defaultUsers() []User {
-	return []User{{ID: "U1", Name: "u1", RealName: "User One"}, {ID: "U2", Name: "u2", RealName: "User Two"}, {ID: "U3", Name: "u3", RealName: "User Three"}}
+	avatar := func(id string) string { return "https://avatars.example.com/" + id + "-48.png" }
+	return []User{{ID: "U1", Name: "u1", RealName: "User One", Avatar: avatar("U1")},
+		{ID: "U2", Name: "u2", RealName: "User Two", Avatar: avatar("U2")},
+		{ID: "U3", Name: "u3", RealName: "User Three", Avatar: avatar("U3")}}
 }
 
 // Users returns the workspace's people.
