@@ -413,8 +413,8 @@ func hostFailure(err error) string {
 func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, verb string, note md) {
 	msg := func(st sticker.Sticker, withImage bool) []slack.Block {
 		var blocks []slack.Block
-		if withImage {
-			blocks = append(blocks, imageBlock(st))
+		if img, ok := imageBlock(st); ok && withImage {
+			blocks = append(blocks, img)
 		}
 		text := mdf("Sticker %s: %s.", verb, stickerLine(st))
 		if note.s == "" {

@@ -28,14 +28,39 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
-// imageBlock shows a sticker from its URL or its Slack file.
-func imageBlock(st sticker.Sticker) slack.Block {
+// imageBlock shows a sticker from its URL or its Slack file; ok is false
+// when it has neither that Block Kit takes (an image URL stored before
+// URLs were normalised, which could not be made valid).
+func imageBlock(st sticker.Sticker) (b slack.Block, ok bool) {
 	alt := clip(st.Name, maxAltTextLen)
 	title := plain(clip(st.Name, maxTitleLen))
 	if st.ImageURL == "" && st.SlackFileID != "" {
-		return slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: st.SlackFileID}, alt, "", title)
+		return slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: st.SlackFileID}, alt, "", title), true
 	}
-	return slack.NewImageBlock(st.ImageURL, alt, "", title)
+	u, err := sticker.NormalizeImageURL(st.ImageURL)
+	if err != nil {
+		return nil, false
+	}
+	return slack.NewImageBlock(u, alt, "", title), true
+}
+
+// withoutImages returns blocks without their image blocks.
+func withoutImages(blocks []slack.Block) []slack.Block {
+	var out []slack.Block
+	for _, b := range blocks {
+		if b.BlockType() != slack.MBTImage {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// withImage puts st's image block, if it has one, before blocks.
+func withImage(st sticker.Sticker, blocks ...slack.Block) []slack.Block {
+	if img, ok := imageBlock(st); ok {
+		return append([]slack.Block{img}, blocks...)
+	}
+	return blocks
 }
 
 // stickerLine is a sticker's name in bold and its tags as code.
@@ -92,11 +117,13 @@ func previewMessage(st sticker.Sticker, state buttonState, at place, note md) []
 		buttons = append(buttons, slack.NewButtonBlockElement(actionNext, value, plain(next)))
 	}
 	buttons = append(buttons, slack.NewButtonBlockElement(actionCancel, value, plain("Cancel")))
-	return []slack.Block{
-		imageBlock(st),
+	if _, ok := imageBlock(st); !ok {
+		note = joinMD(" · ", note, msgNoImage)
+	}
+	return withImage(st,
 		slack.NewContextBlock("", mrkdwn(stickerLine(st)), mrkdwn(joinMD(" · ", note, where))),
 		slack.NewActionBlock("sticker_preview", buttons...),
-	}
+	)
 }
 
 // previewText is the notification and screen-reader text of a preview.
@@ -145,7 +172,11 @@ func sentMessage(st sticker.Sticker, by sender, how origin) ([]slack.Block, md) 
 		text = mdf("%s, sent by %s", st.Name, by.Name)
 	}
 	context = append(context, mrkdwn(line))
-	return []slack.Block{imageBlock(st), slack.NewContextBlock("", context...)}, text
+	if _, ok := imageBlock(st); !ok {
+		// Nothing Slack could show: the sticker goes by its name.
+		return []slack.Block{slack.NewSectionBlock(mrkdwn(bold(st.Name)), nil, nil), slack.NewContextBlock("", context...)}, text
+	}
+	return withImage(st, slack.NewContextBlock("", context...)), text
 }
 
 // noticeMessage is a one-section message.

@@ -154,5 +154,5 @@ func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticke
 	}
 	b.log.Warn("Slack refused a sticker's image", "sticker_id", st.ID, "err", err)
 	blocks := previewMessage(st, state, at, joinMD(" · ", note, msgNoImage))
-	return b.respond(ctx, to, mode, previewText(st), blocks[1:])
+	return b.respond(ctx, to, mode, previewText(st), withoutImages(blocks))
 }
