@@ -163,8 +163,8 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 	notices := map[string]md{
 		"usage": usageText, "unavailable": msgUnavailable, "busy": msgBusy, "failed": msgFailed,
 		"bad button": msgBadButton, "gone": msgGone, "no image": msgNoImage, "too long": msgTooLong,
-		"no match": noMatchText("<!channel> & <@UEVIL>"),
-		"refusal":  b.adminsOnly("list <!here> stickers"),
+		"no match":    noMatchText("<!channel> & <@UEVIL>"),
+		"refusal":     b.adminsOnly("list <!here> stickers"),
 		"refusal one": (&Bot{admins: textAdmins[:1]}).adminsOnly("x"), "refusal none": (&Bot{}).adminsOnly("x"),
 		"code": code("`<!here>`"), "bold": bold("<!here>"), "mention": mention("not an id <!here>"),
 		"list of": listMD([]md{mention("UADMIN"), mdf("<b>"), mdf("&")}),
