@@ -105,3 +105,27 @@ func TestImportedImageURLsShowAndRoundTrip(t *testing.T) {
 		t.Error("a row of a refused file was imported")
 	}
 }
+
+// TestMentionSendSaysHow: a sticker asked for with a mention says so when
+// sent, names the sender without mentioning them, and the one match
+// reads as the only one, with nothing to go on to.
+func TestMentionSendSaysHow(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, nil)
+	ev := h.fs.Event(h.ctx, map[string]any{"type": "app_mention", "user": "U2", "text": "<@" + slacksim.BotUserID + "> cat",
+		"ts": "1700000000.000100", "channel": "C1", "event_ts": "1700000000.000100"})
+	h.fs.WaitAck(h.ctx, ev.EnvelopeID)
+	preview := h.fs.WaitMessage(h.ctx, "C1", func(m slacksim.Message) bool { return m.Ephemeral && m.User == "U2" })
+	if ids := strings.Join(buttons(t, preview.Blocks), ","); ids != "sticker_send,sticker_cancel" {
+		t.Errorf("the only match offers %s", ids)
+	}
+	if said := strings.Join(preview.MrkdwnTexts(), " "); !strings.Contains(said, "The only match for “cat”") {
+		t.Errorf("the preview says %q", said)
+	}
+	h.fs.BlockAction(h.ctx, slacksim.Click{User: "U2", Message: preview, ActionID: "sticker_send"})
+	posted := h.fs.WaitMessage(h.ctx, "C1", func(m slacksim.Message) bool { return !m.Ephemeral })
+	said := strings.Join(posted.MrkdwnTexts(), " ")
+	if !strings.Contains(said, "Sent by *User Two* with @stickerbot") || strings.Contains(said+posted.Text, "<@") {
+		t.Errorf("the sent sticker says %q (text %q)", said, posted.Text)
+	}
+}
