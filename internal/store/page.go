@@ -7,12 +7,13 @@ import (
 	"github.com/stickerbot/stickerbot/internal/search"
 )
 
-// Counting matches for "2 of 7": the search queries themselves, counted,
-// up to search.TotalCap+1 rows. With query words the typo-tolerant query
-// counts every tier at once; without, the cheap tiers are all there is.
+// Counting matches for "2 of 7", up to search.TotalCap+1: with query
+// words, the matches of every tier (fuzzyMatches' m); without, the cheap
+// tiers are all there is. Neither needs the stickers themselves.
 const (
-	countCheap = `SELECT count(*) FROM (` + searchCheap + `) c`
-	countFuzzy = `SELECT count(*) FROM (` + searchFuzzy + `) c`
+	countCheap = `SELECT count(*) FROM (SELECT DISTINCT sticker_id FROM sticker_terms
+		WHERE term >= $1 AND term < $2 LIMIT $3) c`
+	countFuzzy = fuzzyMatches + ` SELECT count(*) FROM (SELECT 1 FROM m LIMIT $6) c`
 )
 
 // Page returns up to limit matches for q after skipping offset, as Search
@@ -28,10 +29,10 @@ func (s *Store) Page(ctx context.Context, q search.Query, offset, limit int) (se
 	term := q.String()
 	var n int
 	if q.OwnWords() == 0 {
-		err = s.pool.QueryRow(ctx, countCheap, term, prefixEnd(term), 0, search.TotalCap+1).Scan(&n)
+		err = s.pool.QueryRow(ctx, countCheap, term, prefixEnd(term), search.TotalCap+1).Scan(&n)
 	} else {
 		err = s.pool.QueryRow(ctx, countFuzzy, term, prefixEnd(term), q.Words(), q.OwnWords(), minFuzzyScore,
-			0, search.TotalCap+1).Scan(&n)
+			search.TotalCap+1).Scan(&n)
 	}
 	if err != nil {
 		return search.Page{}, fmt.Errorf("count matches of %q: %w", term, translate(err))

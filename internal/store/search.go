@@ -40,11 +40,12 @@ const (
 		ORDER BY m.rank, s.usage_count DESC, s.name_key, s.id
 		OFFSET $3 LIMIT $4`
 
-	// searchFuzzy ranks every tier at once. Each query word finds its
+	// fuzzyMatches ranks every tier at once. Each query word finds its
 	// nearest dictionary words through the trigram index ("near"); a
 	// sticker scores the average, over the query's words, of its best
 	// match for each, or the match of the words run together when better.
-	searchFuzzy = `
+	// searchFuzzy pages through m; countFuzzy (page.go) counts it.
+	fuzzyMatches = `
 		WITH words AS (
 			SELECT w, i FROM unnest($3::text[]) WITH ORDINALITY AS t(w, i)
 		), near AS (
@@ -76,7 +77,8 @@ const (
 				coalesce(c.rank, 3) AS rank, coalesce(f.score, 1) AS score
 			FROM cheap c FULL JOIN fuzzy f ON f.sticker_id = c.sticker_id
 			WHERE c.rank IS NOT NULL OR f.score >= $5
-		)
+		)`
+	searchFuzzy = fuzzyMatches + `
 		SELECT ` + stickerColumns + `, m.rank, m.score
 		FROM m JOIN stickers s ON s.id = m.sticker_id
 		ORDER BY m.rank, CASE WHEN m.rank = 3 THEN m.score END DESC, s.usage_count DESC, s.name_key, s.id
