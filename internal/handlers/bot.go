@@ -131,7 +131,7 @@ func (nopObserver) WebAPIError(string, string)           {}
 // Config holds a Bot's dependencies and limits.
 type Config struct {
 	// The sticker library, by use; all required (one *store.Store
-	// serves them all).
+	// serves them all, its Page answering Search).
 	Search  Searcher
 	Library Library
 	Claims  Claims
