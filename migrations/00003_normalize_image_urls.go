@@ -58,10 +58,14 @@ func normalizeImageURLs(ctx context.Context, tx *sql.Tx) error {
 	}
 }
 
+// normalizeImageURLsVersion is the migration's number among the SQL
+// files' (keep the file's name in step).
+const normalizeImageURLsVersion = 3
+
 // Go lists the migrations written in Go, for goose.WithGoMigrations;
 // their versions share the numbering of the SQL files.
 func Go() []*goose.Migration {
-	m := goose.NewGoMigration(3, &goose.GoFunc{RunTx: normalizeImageURLs}, nil)
-	m.Source = "00003_normalize_image_urls.go"
+	m := goose.NewGoMigration(normalizeImageURLsVersion, &goose.GoFunc{RunTx: normalizeImageURLs}, nil)
+	m.Source = fmt.Sprintf("%05d_normalize_image_urls.go", normalizeImageURLsVersion)
 	return []*goose.Migration{m}
 }
