@@ -20,12 +20,15 @@ var (
 		fields:   map[string]rule{"type": constant("mrkdwn"), "text": str(1, 3000), "verbatim": boolean},
 		required: []string{"type", "text"}}
 
-	userID    = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
-	channelID = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
-	fileID    = regexp.MustCompile(`^F[A-Z0-9]+$`)
-	date      = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
-	timeOfDay = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	number    = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+	userID      = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+	channelID   = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
+	fileID      = regexp.MustCompile(`^F[A-Z0-9]+$`)
+	usergroupID = regexp.MustCompile(`^S[A-Z0-9]+$`)
+	teamID      = regexp.MustCompile(`^T[A-Z0-9]+$`)
+	color       = regexp.MustCompile(`^#?[0-9a-fA-F]{6}$`)
+	date        = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
+	timeOfDay   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	number      = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 )
 
 // plain is a plain_text object of at most max characters: what Slack
@@ -302,6 +305,14 @@ var (
 			"channel_id": pattern(channelID, "a channel ID"), "style": obj(richStyle)}, required: []string{"type", "channel_id"}},
 		"emoji": {name: "rich text emoji", fields: map[string]rule{"type": constant("emoji"), "name": str(1, 0),
 			"unicode": str(1, 0), "skin_tone": integer(1, 6), "style": obj(richStyle)}, required: []string{"type", "name"}},
+		"usergroup": {name: "rich text usergroup", fields: map[string]rule{"type": constant("usergroup"),
+			"usergroup_id": pattern(usergroupID, "a user group ID"), "style": obj(richStyle)}, required: []string{"type", "usergroup_id"}},
+		"team": {name: "rich text team", fields: map[string]rule{"type": constant("team"),
+			"team_id": pattern(teamID, "a team ID"), "style": obj(richStyle)}, required: []string{"type", "team_id"}},
+		"broadcast": {name: "rich text broadcast", fields: map[string]rule{"type": constant("broadcast"),
+			"range": enum("here", "channel", "everyone"), "style": obj(richStyle)}, required: []string{"type", "range"}},
+		"color": {name: "rich text color", fields: map[string]rule{"type": constant("color"),
+			"value": pattern(color, "a colour, #RRGGBB"), "style": obj(richStyle)}, required: []string{"type", "value"}},
 		"date": {name: "rich text date", fields: map[string]rule{"type": constant("date"),
 			"timestamp": integer(0, 1e12), "format": str(1, 0), "url": uri(0), "fallback": str(0, 0),
 			"style": obj(richStyle)}, required: []string{"type", "timestamp", "format"}},
