@@ -16,7 +16,7 @@ import (
 const (
 	peopleTTL     = time.Hour        // names and pictures change rarely
 	peopleMissTTL = 10 * time.Minute // users.info failed: do not ask at every send
-	peopleMax     = 4096             // about 200 bytes each
+	peopleMax     = 1024             // about 200 bytes each: 200 KB at most
 	peopleTimeout = 2 * time.Second  // a slow users.info must not hold up a send
 )
 
