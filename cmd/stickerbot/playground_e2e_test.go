@@ -133,10 +133,10 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	// Send: the preview goes, the sticker is in the channel for everyone.
 	b.Do("Send", chromedp.Click(chromedp.CSS(".msg.ephemeral [data-action-id=sticker_send]")))
 	b.WaitJS("sent", `!document.querySelector(".msg.ephemeral [data-action-id=sticker_send]") &&
-		[...document.querySelectorAll(".msg:not(.ephemeral)")].some(m => m.textContent.includes("sent by @ana"))`)
+		[...document.querySelectorAll(".msg:not(.ephemeral)")].some(m => m.textContent.includes("Sent by Ana Lima with /sticker"))`)
 	b.Do("switch to Ben", chromedp.Click(chromedp.CSS("#user-switcher")), chromedp.Click(chromedp.CSS(".user-menu [data-user=U0BEN]")))
 	b.WaitJS("Ben sees the sticker", `document.querySelector("#user-switcher").dataset.user === "U0BEN" &&
-		[...document.querySelectorAll(".msg:not(.ephemeral)")].some(m => m.textContent.includes("sent by @ana"))`)
+		[...document.querySelectorAll(".msg:not(.ephemeral)")].some(m => m.textContent.includes("Sent by Ana Lima with /sticker"))`)
 	b.WaitJS("with its image", lastImageLoaded)
 	if got := browsertest.Eval[string](b, `[...document.querySelectorAll(".msg:not(.ephemeral) .bk-image-img")].pop().alt`); got != second {
 		t.Errorf("Ben sees %q, Ana sent %q", got, second)

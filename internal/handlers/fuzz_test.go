@@ -22,8 +22,8 @@ var errStub = errors.New("stub")
 // fuzzed payload can reach any path without a database or Slack.
 type stubStore struct{}
 
-func (stubStore) Nth(context.Context, search.Query, int) (search.Match, bool, error) {
-	return search.Match{}, false, sticker.ErrNotFound
+func (stubStore) Search(context.Context, search.Query, int, int) (search.Page, error) {
+	return search.Page{}, nil
 }
 func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound
@@ -69,6 +69,9 @@ func (stubSlack) OpenViewContext(context.Context, string, slack.ModalViewRequest
 }
 func (stubSlack) GetFileContext(context.Context, string, io.Writer) error { return errStub }
 func (stubSlack) UploadFileContext(context.Context, slack.UploadFileParameters) (*slack.FileSummary, error) {
+	return nil, errStub
+}
+func (stubSlack) GetUserInfoContext(context.Context, string, ...slack.GetUserInfoOption) (*slack.User, error) {
 	return nil, errStub
 }
 func (stubSlack) GetFileInfoContext(context.Context, string, int, int) (*slack.File, []slack.Comment, *slack.Paging, error) {

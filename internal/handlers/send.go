@@ -12,8 +12,9 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// send posts the sticker into the channel as the bot, saying who sent it,
-// then removes the preview and counts the use.
+// send posts the sticker into the channel as the bot, saying who sent it
+// and how (by name and picture, without notifying them), then removes the
+// preview and counts the use.
 //
 // chat.postMessage fails where the bot is not a member (DMs, private
 // channels); there the interaction's response_url, which bypasses channel
@@ -28,9 +29,10 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 		return b.storeFailure(ctx, to, replyReplace, err)
 	}
 	path := "chat.postMessage"
+	by := b.sender(ctx, to.user, r.ic.User.Name)
 	var opts []slack.MsgOption
 	err = b.showSticker(ctx, &st, func(st sticker.Sticker) error {
-		opts = sendOptions(st, to)
+		opts = sendOptions(st, by, state.Origin, to)
 		_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
 		return b.wrapSlack("chat.postMessage", err)
 	})
@@ -48,7 +50,7 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 		return fmt.Errorf("send sticker %d via %s: %w", st.ID, path, err)
 	}
 	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path)
-	if err := b.respond(ctx, to, replyDelete, "", nil); err != nil {
+	if err := b.respond(ctx, to, replyDelete, md{}, nil); err != nil {
 		b.log.Warn("cannot remove the preview", "err", err)
 	}
 	if err := b.library.RecordSend(ctx, st.ID, to.user, to.channel); err != nil {
@@ -58,26 +60,26 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 	return nil
 }
 
-// sendOptions builds the message that posts st for to.user.
-func sendOptions(st sticker.Sticker, to replyTo) []slack.MsgOption {
-	blocks, text := sentMessage(st, to.user)
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+// sendOptions builds the message that posts st, sent by by, into to.
+func sendOptions(st sticker.Sticker, by sender, how origin, to replyTo) []slack.MsgOption {
+	blocks, text := sentMessage(st, by, how)
+	opts := []slack.MsgOption{slack.MsgOptionText(text.s, false), slack.MsgOptionBlocks(blocks...)}
 	if to.threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(to.threadTS))
 	}
 	return opts
 }
 
-func sendFailedText(err error) string {
+func sendFailedText(err error) md {
 	switch code := slackError(err); code {
 	case "not_in_channel", "channel_not_found", "is_archived", "restricted_action":
-		return "I can't post in this conversation (" + code + "). Invite me with `/invite @stickerbot`, or try another channel."
+		return mdf("I can't post in this conversation (%s). Invite me with `/invite @stickerbot`, or try another channel.", code)
 	case "ratelimited":
-		return "Slack asked me to slow down. Please send it again in a minute."
+		return mdf("Slack asked me to slow down. Please send it again in a minute.")
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
-		return "Slack didn't take the sticker (it answered " + sc.Status + "). Please try again in a minute."
+		return mdf("Slack didn't take the sticker (it answered %s). Please try again in a minute.", sc.Status)
 	}
-	return "Slack didn't take the sticker. Please try again in a minute."
+	return mdf("Slack didn't take the sticker. Please try again in a minute.")
 }

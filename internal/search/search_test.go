@@ -325,3 +325,30 @@ func TestSearchKoreanEmojiJapanese(t *testing.T) {
 		})
 	}
 }
+
+// A page counts every match of every tier, the fuzzy ones included.
+func TestSearchPageCounts(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	ctx := context.Background()
+	for _, n := range []string{"wave a", "wave b", "wave c"} {
+		mustCreate(t, st, n, "hello")
+	}
+	mustCreate(t, st, "hallo", "greeting") // a fuzzy match after the three
+	q, _ := search.ParseQuery("hello")
+	for _, lib := range []*search.Library{following(t, st), loaded(t, st)} {
+		for offset, want := range []string{"wave a", "wave b", "wave c", "hallo", ""} {
+			p, err := lib.Search(ctx, q, offset, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Total != 4 || p.Capped || (want == "") != (len(p.Matches) == 0) || (want != "" && p.Matches[0].Name != want) {
+				t.Errorf("Search(hello, %d) = %+v, want %q of 4", offset, p, want)
+			}
+		}
+		none, _ := search.ParseQuery("zzqqzzqq")
+		if p, err := lib.Search(ctx, none, 0, 1); err != nil || p.Total != 0 || len(p.Matches) != 0 {
+			t.Errorf("Search(no match) = %+v, %v", p, err)
+		}
+	}
+}

@@ -398,17 +398,23 @@ func TestSchemaChecksAfterMigration3(t *testing.T) {
 	}
 }
 
-// TestImportURLTheSchemaRefuses: a URL the schema would refuse (upper-case
-// scheme, a space the database counts as one) is named as the row's
-// problem, not left to fail the whole import in the database.
+// TestImportURLTheSchemaRefuses: a URL the schema would refuse as typed
+// is stored as NormalizeImageURL makes it (an upper-case scheme), or named
+// as the row's problem (a space the database counts as one), never left to
+// fail the whole import in the database.
 func TestImportURLTheSchemaRefuses(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
-	for _, u := range []string{"HTTPS://x.example/a.png", "https://x.example/a\u3000b.png"} {
-		_, err := st.Import(context.Background(), []sticker.Draft{{Name: "a", ImageURL: u}})
-		var fe *sticker.FileErrors
-		if !errors.As(err, &fe) || fe.Rows[0].Error() != "row 1: image_url: must be an https:// URL" {
-			t.Errorf("%q: %v", u, err)
-		}
+	ctx := context.Background()
+	if _, err := st.Import(ctx, []sticker.Draft{{Name: "a", ImageURL: "HTTPS://x.example/a.png"}}); err != nil {
+		t.Fatalf("upper-case scheme: %v", err)
+	}
+	if s, err := st.GetByName(ctx, "a"); err != nil || s.ImageURL != "https://x.example/a.png" {
+		t.Errorf("upper-case scheme stored as %q, %v", s.ImageURL, err)
+	}
+	_, err := st.Import(ctx, []sticker.Draft{{Name: "b", ImageURL: "https://x.example/a\u3000b.png"}})
+	var fe *sticker.FileErrors
+	if !errors.As(err, &fe) || !strings.HasPrefix(fe.Rows[0].Error(), "row 1: image_url: has a space in it") {
+		t.Errorf("an ideographic space: %v", err)
 	}
 }

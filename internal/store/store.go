@@ -78,7 +78,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]st
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
-		goose.WithSessionLocker(locker), goose.WithSlog(logger))
+		goose.WithSessionLocker(locker), goose.WithSlog(logger), goose.WithGoMigrations(migrations.Go()...))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
