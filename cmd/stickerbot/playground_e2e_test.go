@@ -96,6 +96,18 @@ const lastImageLoaded = `(() => { const imgs = document.querySelectorAll(".msg .
 func TestPlaygroundInBrowser(t *testing.T) {
 	t.Parallel()
 	url := startPlayground(t)
+	// The walk below needs the whole sample searchable ("happy" has
+	// several matches): on a busy machine the images' copies can still be
+	// on their way when the URL is printed.
+	drafts, err := sample.Drafts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for libraryFiles(wctx, t, url) < len(drafts) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	b := browsertest.Start(t)
 	b.Do("open the page", chromedp.Navigate(url))
 	b.WaitJS("the workspace", `document.querySelector("#user-switcher .me-name") && document.querySelector(".nav-item.active")`)
@@ -156,10 +168,6 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	b.WaitJS("Ana again", `document.querySelector("#user-switcher").dataset.user === "U0ANA"`)
 	send("/sticker add")
 	b.WaitJS("the add modal", `document.querySelector(".modal[data-callback-id=sticker_add]")`)
-	drafts, err := sample.Drafts()
-	if err != nil {
-		t.Fatal(err)
-	}
 	png := filepath.Join(t.TempDir(), "parrot.png")
 	if err := os.WriteFile(png, drafts[3].Image.Data, 0o644); err != nil {
 		t.Fatal(err)
