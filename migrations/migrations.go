@@ -1,5 +1,6 @@
 // Package migrations holds the database schema as goose SQL migrations,
-// embedded so the binary carries its own schema.
+// embedded so the binary carries its own schema, and the few data fixes
+// that need Go (Go, registered with goose.WithGoMigrations).
 package migrations
 
 import "embed"

@@ -330,32 +330,26 @@ func TestAdminAddWithFile(t *testing.T) {
 	}
 }
 
+// TestAdminFileWithoutLibraryChannel: without a library channel nobody
+// could see an uploaded image, so the add form offers no upload and asks
+// for the image's URL instead.
 func TestAdminFileWithoutLibraryChannel(t *testing.T) {
 	t.Parallel()
-	h := startBot(t, nil)
-	up := h.fs.AddFile(slacksim.FileSpec{Name: "x.jpg", Data: pngBytes(t, 5), User: admin, Channels: []string{"C1"}})
-	h.openModal(t, admin, "add")
-	if errs := h.submit(t, admin, map[string]string{"name": "hidden"}, up.ID); errs != nil {
+	h := startBot(t, map[string]string{"STICKER_LIBRARY_CHANNEL": ""})
+	v := h.openModal(t, admin, "add")
+	if ids := strings.Join(v.InputBlockIDs(), ","); ids != "name,tags,image_url" {
+		t.Fatalf("the form offers %s", ids)
+	}
+	var input []map[string]any
+	_ = json.Unmarshal(v.Blocks, &input)
+	if input[2]["optional"] == true {
+		t.Errorf("the image URL is optional, with no other way to give an image: %v", input[2])
+	}
+	if errs := h.submit(t, admin, map[string]string{"name": "linked", "image_url": "https://example.com/linked.png"}); errs != nil {
 		t.Fatalf("errors %v", errs)
 	}
-	m := h.confirmation(t, 1)
-	if !strings.Contains(strings.Join(m.MrkdwnTexts(), " "), "STICKER_LIBRARY_CHANNEL is not set") {
-		t.Errorf("the admin was not told: %v", m.MrkdwnTexts())
-	}
-	if u, f := imageOf(t, m.Blocks); u != "" || f != "" {
-		t.Errorf("confirmation shows an image nobody else could see: %s", m.Blocks)
-	}
-	st, err := h.store.GetByName(context.Background(), "hidden")
-	if err != nil {
+	if _, err := h.store.GetByName(context.Background(), "linked"); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := h.store.Image(context.Background(), st.ID); err != nil {
-		t.Fatalf("image not stored: %v", err)
-	}
-	// Not searchable: a preview would fail for everyone.
-	d := h.command("U1", "C1", "hidden")
-	if r := h.fs.WaitResponse(h.ctx, d.ResponseURL); !strings.Contains(strings.Join(r.Message.MrkdwnTexts(), " "), "No sticker matches") {
-		t.Errorf("search found an unshowable sticker: %s", r.Blocks)
 	}
 }
 
@@ -367,6 +361,10 @@ func TestAdminNonAdminRefused(t *testing.T) {
 		r := h.fs.WaitResponse(h.ctx, d.ResponseURL)
 		if !strings.Contains(strings.Join(r.Message.MrkdwnTexts(), " "), "Only sticker admins") {
 			t.Errorf("/sticker %s by a non-admin: %v", text, r.Message.MrkdwnTexts())
+		}
+		// Who to ask, named (an ephemeral mention notifies nobody).
+		if !strings.Contains(strings.Join(r.Message.MrkdwnTexts(), " "), "<@"+admin+">") {
+			t.Errorf("/sticker %s by a non-admin does not name the admin: %v", text, r.Message.MrkdwnTexts())
 		}
 	}
 	if len(h.fs.Views()) != 0 {
@@ -686,13 +684,16 @@ func TestSyncImages(t *testing.T) {
 	}
 	missing, lost, fine := save("missing", ""), save("lost", "F0LOST0000"), save("fine", kept.ID)
 	logs := &syncBuffer{}
+	index := search.NewLibrary(st, slog.New(slog.NewTextHandler(logs, nil)))
+	if err := index.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	newBot := func(library string) *handlers.Bot {
 		b, err := handlers.New(handlers.Config{
-			Search:         st,
-			Pages:          storePages{st},
-			Library:        st,
+			Search:         index,
+			Library:        libraryStore(st, index),
 			Claims:         st,
-			Images:         st,
+			Images:         libraryStore(st, index),
 			Slack:          slack.New(fs.BotToken(), slack.OptionAPIURL(fs.APIURL())),
 			Logger:         slog.New(slog.NewTextHandler(logs, nil)),
 			LibraryChannel: library,
@@ -727,8 +728,8 @@ func TestSyncImages(t *testing.T) {
 		t.Errorf("%d uploads, want 2", n)
 	}
 	pq, _ := search.ParseQuery("missing")
-	if ms, err := st.Search(ctx, pq, 0, 1); err != nil || len(ms) != 1 {
-		t.Errorf("once uploaded, the sticker is searchable: %v %v", ms, err)
+	if page, err := index.Search(ctx, pq, 0, 1); err != nil || len(page.Matches) != 1 {
+		t.Errorf("once uploaded, the sticker is searchable: %v %v", page, err)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -18,7 +20,9 @@ import (
 	"github.com/stickerbot/stickerbot/internal/handlers"
 	"github.com/stickerbot/stickerbot/internal/httpmode"
 	"github.com/stickerbot/stickerbot/internal/metrics"
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/socket"
+	"github.com/stickerbot/stickerbot/internal/sticker"
 	"github.com/stickerbot/stickerbot/internal/store"
 )
 
@@ -30,8 +34,9 @@ const drainTimeout = 25 * time.Second
 const claimTTL = time.Hour
 
 // runBot runs the bot until ctx is done, then shuts down in order: stop
-// taking envelopes, finish queued work, close the database.
-func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+// taking envelopes, finish queued work, close the database. netListen
+// (net.Listen) opens HTTP_ADDR.
+func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netListen func(network, addr string) (net.Listener, error)) error {
 	// A fatal Socket Mode error (a rejected app token) stops everything
 	// else too, so the process exits and its supervisor can say why.
 	ctx, stop := context.WithCancel(ctx)
@@ -45,17 +50,24 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		logger.Info("applied migrations", "migrations", applied)
 	}
 
+	// Search runs in memory: the index loads before the bot takes any
+	// work (and before /readyz can answer), then follows the database.
+	lib := search.NewLibrary(st, logger)
+	if err := loadIndex(ctx, lib); err != nil {
+		return err
+	}
+
 	m := metrics.New()
 	if err := m.RegisterStickerCount(st.Count); err != nil {
 		return err
 	}
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
+	written := libraryStore(st, lib)
 	bot, err := handlers.New(handlers.Config{
-		Search:   st,
-		Pages:    storePages{st},
-		Library:  st,
+		Search:   lib,
+		Library:  written,
 		Claims:   st,
-		Images:   st,
+		Images:   written,
 		StateKey: stateKey(cfg.BotToken.Reveal()),
 		Slack:    api,
 		Logger:   logger,
@@ -102,13 +114,16 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	health(mux, st, connected)
 
 	srvDone := make(chan struct{})
+	var srvErr error // set before srvDone closes
 	if cfg.HTTPAddr != "" {
-		srv, err := listen(cfg.HTTPAddr, mux)
+		srv, err := listen(netListen, cfg.HTTPAddr, mux)
 		if err != nil {
 			return err
 		}
 		logger.Info("serving HTTP", "addr", srv.addr, "slack_requests", cfg.Mode == config.ModeHTTP)
-		go func() { srv.serve(ctx, logger); close(srvDone) }()
+		// A failed server stops the bot: in HTTP mode it is the only
+		// ingress, and in either mode /readyz would go with it.
+		go func() { srvErr = srv.serve(ctx, stop); close(srvDone) }()
 	} else {
 		close(srvDone)
 	}
@@ -117,6 +132,12 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	workDone := make(chan struct{})
 	go func() { bot.Run(workCtx); close(workDone) }()
 	var wg sync.WaitGroup
+	wg.Go(func() { lib.Run(ctx) })
+	wg.Go(func() {
+		st.Listen(ctx, lib.Changed, func(err error) {
+			logger.Warn("not notified of library changes; polling every "+search.PollInterval.String()+" meanwhile", "err", err)
+		})
+	})
 	wg.Go(func() { janitor(ctx, st, logger) })
 	wg.Go(func() { bot.SyncImages(ctx) }) // uploaded images get (back) their Slack copy
 
@@ -144,6 +165,9 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if runErr != nil {
 		return runErr
 	}
+	if srvErr != nil {
+		return srvErr
+	}
 	logger.Info("stickerbot stopped")
 	return nil
 }
@@ -156,6 +180,64 @@ func stateKey(botToken string) []byte {
 	h := hmac.New(sha256.New, []byte(botToken))
 	h.Write([]byte("stickerbot view state v1"))
 	return h.Sum(nil)
+}
+
+// loadIndex loads the search index with the garbage collector kept
+// tight: indexing a library makes a lot of short-lived garbage (every row
+// read), and with the default GOGC the heap would grow to twice the
+// build's live data, a peak the process's memory never comes down from
+// in the eyes of a container's limit.
+func loadIndex(ctx context.Context, lib *search.Library) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
+	err := lib.Load(ctx)
+	runtime.GC()
+	debug.FreeOSMemory()
+	return err
+}
+
+// library is the store with searches answered by the in-process index,
+// which takes in this replica's own writes as soon as they commit (other
+// replicas' arrive by notification).
+type library struct {
+	*store.Store
+	search *search.Library
+}
+
+func libraryStore(st *store.Store, lib *search.Library) library {
+	return library{Store: st, search: lib}
+}
+
+func (l library) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.Sticker, error) {
+	st, err := l.Store.Save(ctx, id, d)
+	l.refresh(ctx)
+	return st, err
+}
+
+func (l library) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
+	st, err := l.Store.Delete(ctx, id)
+	l.refresh(ctx)
+	return st, err
+}
+
+func (l library) SetSlackFile(ctx context.Context, id int64, fileID string, sum []byte) (sticker.Sticker, error) {
+	st, err := l.Store.SetSlackFile(ctx, id, fileID, sum)
+	l.refresh(ctx)
+	return st, err
+}
+
+func (l library) RecordSend(ctx context.Context, id int64, user, channel string) error {
+	err := l.Store.RecordSend(ctx, id, user, channel)
+	l.refresh(ctx)
+	return err
+}
+
+// refresh brings the index up to date after a write. It may fail (the
+// database went away after the write) or give up waiting (behind a reload
+// of the whole library): the index's own polling catches up then.
+func (l library) refresh(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = l.search.Refresh(ctx)
 }
 
 // newSlackClient returns the Web API client: every call (apps.connections.open
@@ -178,7 +260,7 @@ func newSlackClient(cfg config.Config, botToken, appToken string) *slack.Client 
 	)
 }
 
-// janitor forgets old redelivery claims and unused search words now and then.
+// janitor forgets old redelivery claims and deletions now and then.
 func janitor(ctx context.Context, st *store.Store, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -192,10 +274,10 @@ func janitor(ctx context.Context, st *store.Store, logger *slog.Logger) {
 			} else if n > 0 {
 				logger.Debug("expired old claims", "count", n)
 			}
-			if n, err := st.PruneKeys(ctx); err != nil {
-				logger.Warn("cannot prune search words", "err", err)
+			if n, err := st.PruneTombstones(ctx); err != nil {
+				logger.Warn("cannot prune the record of deleted stickers", "err", err)
 			} else if n > 0 {
-				logger.Debug("pruned unused search words", "count", n)
+				logger.Debug("pruned the record of deleted stickers", "count", n)
 			}
 		}
 	}
@@ -228,8 +310,8 @@ type server struct {
 	addr string
 }
 
-func listen(addr string, h http.Handler) (*server, error) {
-	ln, err := net.Listen("tcp", addr)
+func listen(netListen func(network, addr string) (net.Listener, error), addr string, h http.Handler) (*server, error) {
+	ln, err := netListen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", addr, err)
 	}
@@ -243,8 +325,10 @@ func listen(addr string, h http.Handler) (*server, error) {
 
 // serve runs until ctx is done, then shuts down with a fresh timeout. It
 // returns once in-flight requests have finished (Serve itself returns as
-// soon as Shutdown starts), so nothing they queue is left unprocessed.
-func (s *server) serve(ctx context.Context, logger *slog.Logger) {
+// soon as Shutdown starts), so nothing they queue is left unprocessed. If
+// the server fails first, serve calls failed, which must end ctx, and
+// returns the failure.
+func (s *server) serve(ctx context.Context, failed func()) error {
 	shut := make(chan struct{})
 	go func() {
 		defer close(shut)
@@ -253,8 +337,13 @@ func (s *server) serve(ctx context.Context, logger *slog.Logger) {
 		defer cancel()
 		_ = s.srv.Shutdown(sctx)
 	}()
-	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("HTTP server failed", "err", err)
+	err := s.srv.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	} else {
+		err = fmt.Errorf("HTTP server on %s failed: %w", s.addr, err)
+		failed()
 	}
 	<-shut
+	return err
 }

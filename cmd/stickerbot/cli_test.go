@@ -115,13 +115,13 @@ func TestImportRejectsBadRows(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		"row 0: name: is empty",
-		"row 1: image_url: must be an https:// URL",
-		"row 2: name: is 81 characters",
-		"row 3: tags: tag",
-		"row 4: name: \"cat\" repeats the name of row 3",
-		"row 5: image_url: is missing",
-		"nothing was imported",
+		"row 1 (line 2): name: is empty",
+		"row 2 (line 3): image_url: must be an https:// URL",
+		"row 3 (line 4): name: is 81 characters",
+		"row 4 (line 5): tags: tag",
+		"row 5 (line 6): name: \"cat\" repeats the name of row 4 (line 5)",
+		"row 6 (line 7): image_url: is missing",
+		"has 6 problems; nothing was imported",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)

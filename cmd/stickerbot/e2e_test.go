@@ -103,17 +103,22 @@ func startBot(t *testing.T, env map[string]string, opts ...slacksim.Option) *har
 		httpVars["SLACK_SIGNING_SECRET"], httpVars["HTTP_ADDR"] = secret, addr
 		opts = append(opts[:len(opts):len(opts)], slacksim.WithRequestURL(botURL, secret))
 	}
+	// A library channel the bot is in, as the README sets up, so admins
+	// are offered uploads; a test's own channels replace it.
+	lib := slacksim.Channel{ID: "CSTICKERS", Name: "sticker-library", BotMember: true, Members: []string{admin}}
+	opts = append([]slacksim.Option{slacksim.WithChannels(append(slacksim.DefaultChannels(), lib)...)}, opts...)
 	fs := slacksim.New(t, opts...)
 	db := testdb.New(t)
 	st := store.New(db.Pool)
 	testdb.LoadSample(t, st)
 	vars := map[string]string{
-		"SLACK_BOT_TOKEN": fs.BotToken(),
-		"SLACK_APP_TOKEN": fs.AppToken(),
-		"SLACK_API_URL":   fs.APIURL(),
-		"DATABASE_URL":    db.URL,
-		"STICKER_ADMINS":  "UADMIN",
-		"LOG_LEVEL":       "debug",
+		"SLACK_BOT_TOKEN":         fs.BotToken(),
+		"SLACK_APP_TOKEN":         fs.AppToken(),
+		"SLACK_API_URL":           fs.APIURL(),
+		"DATABASE_URL":            db.URL,
+		"STICKER_ADMINS":          "UADMIN",
+		"STICKER_LIBRARY_CHANNEL": lib.ID,
+		"LOG_LEVEL":               "debug",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -306,8 +311,14 @@ func TestSearchNextSend(t *testing.T) {
 			if posted.Source != "chat.postMessage" || imageURL(t, posted.Blocks) != second {
 				t.Fatalf("posted %+v", posted)
 			}
-			if !strings.Contains(strings.Join(posted.MrkdwnTexts(), " "), "<@U1>") {
-				t.Errorf("the posted sticker doesn't say who sent it: %v", posted.MrkdwnTexts())
+			// It says who sent it, by name and picture, and how; a
+			// mention would notify the sender of their own sticker.
+			said := strings.Join(posted.MrkdwnTexts(), " ")
+			if !strings.Contains(said, "Sent by *User One* with /sticker") || strings.Contains(said+posted.Text, "<@") {
+				t.Errorf("the posted sticker doesn't say who sent it, or mentions them: %v", posted.MrkdwnTexts())
+			}
+			if !strings.Contains(string(posted.Blocks), `"image_url":"https://avatars.example.com/U1-48.png"`) {
+				t.Errorf("the posted sticker doesn't show the sender's picture: %s", posted.Blocks)
 			}
 			del := h.fs.WaitResponse(h.ctx, send.ResponseURL)
 			if !del.DeleteOriginal {
@@ -521,7 +532,7 @@ func TestPreviewWithoutImage(t *testing.T) {
 	t.Parallel()
 	h := startBot(t, nil)
 	h.fs.FailNext(slacksim.MethodResponseURL, 1, slacksim.Failure{Status: 400})
-	d := h.command("U1", "C1", "cat")
+	d := h.command("U1", "C1", "happy") // several match, so Next leads on
 	got := h.accepted(d.ResponseURL)
 	if ids := buttons(t, got.Blocks); strings.Join(ids, ",") != "sticker_send,sticker_next,sticker_cancel" {
 		t.Fatalf("buttons %v in %s", ids, got.Blocks)

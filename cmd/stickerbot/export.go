@@ -14,30 +14,37 @@ import (
 
 // exportFile writes the library to path ("-": stdout) in the form import
 // reads: name, tags, and the image URL, or for uploaded images their bytes
-// (base64) with their content type and Slack copy. A file is written
-// beside path and renamed over it once complete, so a failed export never
-// leaves half a backup.
+// (base64) with their content type and Slack copy. Rows stream from the
+// database to the file as they come. A file is written beside path and
+// renamed over it once complete, so a failed export never leaves half a
+// backup.
 func exportFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdout io.Writer) error {
 	st, closeStore, _, err := openStore(ctx, dbURL, logger)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	rows, err := st.Export(ctx)
-	if err != nil {
-		return err
+	write := func(w io.Writer) (int, error) {
+		fw := sticker.NewFileWriter(w)
+		n, err := st.ExportTo(ctx, fw.Write)
+		if err != nil {
+			return n, err
+		}
+		return n, fw.Close()
 	}
 	if path == "-" {
-		return sticker.WriteFile(stdout, rows)
+		_, err := write(stdout)
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	if err := sticker.WriteFile(tmp, rows); err != nil {
+	n, err := write(tmp)
+	if err != nil {
 		tmp.Close()
-		return fmt.Errorf("export %s: %w", path, err)
+		return fmt.Errorf("%w (%s was left as it was)", err, path)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("export %s: %w", path, err)
@@ -45,6 +52,6 @@ func exportFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(stdout, "exported %d stickers to %s\n", len(rows), path)
+	fmt.Fprintf(stdout, "exported %s to %s\n", plural(n, "sticker"), path)
 	return nil
 }

@@ -117,12 +117,14 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// loadQueries mixes what people type: exact tags, prefixes, typos, Korean.
+// loadQueries mixes what people type: exact tags, rare and common (a
+// common tag is on thousands of stickers), 2- and 3-letter prefixes,
+// typos, Korean words and 2-syllable Korean prefixes.
 func loadQueries(v testdb.Vocabulary) []string {
 	var qs []string
 	for i := 0; len(qs) < 2000; i++ {
 		en, ko := v.English[i%len(v.English)], v.Korean[i%len(v.Korean)]
-		switch i % 5 {
+		switch i % 7 {
 		case 0:
 			qs = append(qs, en)
 		case 1:
@@ -133,8 +135,12 @@ func loadQueries(v testdb.Vocabulary) []string {
 			r := []byte(en)
 			r[len(r)/2] = 'x'
 			qs = append(qs, string(r))
-		default:
+		case 4:
 			qs = append(qs, string([]rune(ko)[:2]))
+		case 5:
+			qs = append(qs, v.Head[i%len(v.Head)])
+		default:
+			qs = append(qs, en[:2])
 		}
 	}
 	return qs

@@ -158,18 +158,41 @@ func (h *harness) botMessages(channels ...string) int {
 	return n
 }
 
-// sentBy waits for the sticker message attributed to user in channel,
-// after the first skip such messages.
-func (h *harness) sentBy(t *testing.T, channel, user string, skip int) slacksim.Message {
+// The attributions of the picker's ways of sending.
+const (
+	fromPicker   = "from the /sticker picker"
+	fromReply    = "with the Reply with a sticker shortcut"
+	fromShortcut = "with the Send a sticker shortcut"
+)
+
+// sentBy waits for the sticker message in channel that says user sent it
+// and how (as the preview's Send says it: by name and picture, never by
+// a mention, which would notify them), after the first skip such
+// messages.
+func (h *harness) sentBy(t *testing.T, channel, user, how string, skip int) slacksim.Message {
 	t.Helper()
+	name := user
+	for _, u := range h.fs.Users() {
+		if u.ID == user {
+			name = u.RealName
+		}
+	}
+	want := "Sent by *" + name + "* " + how
 	seen := 0
-	return h.fs.WaitMessage(h.ctx, channel, func(m slacksim.Message) bool {
-		if m.Ephemeral || !strings.Contains(strings.Join(m.MrkdwnTexts(), " "), "sent by <@"+user+">") {
+	m := h.fs.WaitMessage(h.ctx, channel, func(m slacksim.Message) bool {
+		if m.Ephemeral || !strings.Contains(strings.Join(m.MrkdwnTexts(), " "), want) {
 			return false
 		}
 		seen++
 		return seen > skip
 	})
+	if said := strings.Join(m.MrkdwnTexts(), " ") + m.Text; strings.Contains(said, "<@") {
+		t.Errorf("the sent sticker mentions someone: %q", said)
+	}
+	if !strings.Contains(string(m.Blocks), `"image_url":"https://avatars.example.com/`+user+`-48.png"`) {
+		t.Errorf("the sent sticker doesn't show its sender's picture: %s", m.Blocks)
+	}
+	return m
 }
 
 func TestPickerShowsTheLastQueryOnly(t *testing.T) {
@@ -291,7 +314,7 @@ func TestPickerSend(t *testing.T) {
 			v := h.waitStatus(t, "U1", "for “dog”")
 			uses := usesOf(t, h, "dog")
 			h.click(t, "U1", "picker_send", sendValues(t, v.Blocks)[0])
-			m := h.sentBy(t, "C1", "U1", 0)
+			m := h.sentBy(t, "C1", "U1", fromPicker, 0)
 			if m.Source != "chat.postMessage" || m.ThreadTS != "" {
 				t.Errorf("sent: %+v", m)
 			}
@@ -303,7 +326,7 @@ func TestPickerSend(t *testing.T) {
 			h.typeText(t, "U1", "cat")
 			v = h.waitStatus(t, "U1", "for “cat”")
 			h.click(t, "U1", "picker_send", sendValues(t, v.Blocks)[0])
-			m = h.sentBy(t, "C2", "U1", 0)
+			m = h.sentBy(t, "C2", "U1", fromPicker, 0)
 			if m.Source != slacksim.MethodResponseURL {
 				t.Errorf("sent in C2 via %s", m.Source)
 			}
@@ -331,7 +354,7 @@ func TestPickerClickOnAnotherReplica(t *testing.T) {
 	if d.Err != nil || d.Conn != other {
 		t.Fatalf("click: %+v", d)
 	}
-	h.sentBy(t, "C1", "U1", 0)
+	h.sentBy(t, "C1", "U1", fromPicker, 0)
 	h.waitStatus(t, "U1", "Sent *dog*")
 }
 
@@ -377,7 +400,7 @@ func TestPickerReplyInThread(t *testing.T) {
 				h.typeText(t, "U1", "pizza")
 				v := h.waitStatus(t, "U1", "for “pizza”")
 				h.click(t, "U1", "picker_send", sendValues(t, v.Blocks)[0])
-				m := h.sentBy(t, "C1", "U1", i)
+				m := h.sentBy(t, "C1", "U1", fromReply, i)
 				if m.ThreadTS != parent.TS {
 					t.Errorf("reply %d went to thread %q, want %s", i, m.ThreadTS, parent.TS)
 				}
@@ -433,7 +456,7 @@ func TestPickerGlobalShortcut(t *testing.T) {
 				t.Fatal(d.Err)
 			}
 			h.click(t, "U1", "picker_send", rocket)
-			h.sentBy(t, "C1", "U1", 0)
+			h.sentBy(t, "C1", "U1", fromShortcut, 0)
 			h.waitStatus(t, "U1", "Sent *rocket* to <#C1>")
 
 			// Into another, where it is not: the picker's Send posts it
@@ -459,7 +482,7 @@ func TestPickerGlobalShortcut(t *testing.T) {
 			if a := h.fs.WaitAck(h.ctx, sub.EnvelopeID); a.Payload != nil {
 				t.Errorf("submission ack %s", a.Payload)
 			}
-			m := h.sentBy(t, "C2", "U1", 0)
+			m := h.sentBy(t, "C2", "U1", fromShortcut, 0)
 			if m.Source != slacksim.MethodResponseURL {
 				t.Errorf("sent to C2 via %s", m.Source)
 			}

@@ -178,11 +178,16 @@ func runPlayground(parent context.Context, pc config.Playground, launch launchCl
 		logger.Warn("the playground listens beyond this host: anyone who reaches it can act as any of its users", "addr", srv.addr)
 	}
 	srvDone := make(chan struct{})
-	go func() { srv.serve(ctx, logger); close(srvDone) }()
+	go func() {
+		if err := srv.serve(ctx, stop); err != nil {
+			logger.Error("the playground's page server failed", "err", err)
+		}
+		close(srvDone)
+	}()
 	defer func() { stop(); <-srvDone }()
 
 	botDone := make(chan error, 1)
-	go func() { botDone <- runBot(ctx, cfg, logger) }()
+	go func() { botDone <- runBot(ctx, cfg, logger, net.Listen) }()
 	// The URL goes out once the bot holds its connections, so the first
 	// command finds it.
 	ready, cancel := context.WithTimeout(ctx, 30*time.Second)

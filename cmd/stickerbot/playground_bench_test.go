@@ -86,7 +86,7 @@ func BenchmarkPlaygroundStart(b *testing.B) {
 }
 
 // libraryFiles counts the images in #sticker-library, as the page sees it.
-func libraryFiles(ctx context.Context, b *testing.B, url string) int {
+func libraryFiles(ctx context.Context, b testing.TB, url string) int {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/state", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

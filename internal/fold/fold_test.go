@@ -53,12 +53,92 @@ func TestKey(t *testing.T) {
 	}
 }
 
+// TestKana covers how kana are romanised: small kana, the long-vowel
+// mark and the small tsu change the sound before or after them.
+func TestKana(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"にゃー", "nyaa"},
+		{"ラーメン", "raamen"},
+		{"らーめん", "raamen"},
+		{"ｷｬｯﾄ", "kyatto"}, // half-width katakana
+		{"きって", "kitte"},
+		{"まっちゃ", "maccha"},
+		{"あっ", "at"}, // small tsu at the end
+		{"しゃしん", "shashin"},
+		{"ちょこ", "choko"},
+		{"じゅーす", "juusu"},
+		{"ファイト", "faito"},
+		{"パーティー", "paatii"},
+		{"ウィキ", "wiki"},
+		{"チェック", "chekku"},
+		{"ヴァ", "va"},
+		{"ー", ""}, // a long-vowel mark with nothing before it
+		{"ゃ", "ya"},
+		{"ねこ", "neko"},
+	}
+	for _, tt := range tests {
+		if got := Key(Term(tt.in)); got != tt.want {
+			t.Errorf("Key(Term(%q)) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestInitials(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"고양이", "ALL", true},
+		{"ㄱㅇㅇ", "ALL", true},
+		{"대박", "DH", true},
+		{"수고하셨습니다", "JASJJCD", true},
+		{"고양이 댄스", "ALLDJ", true},
+		{"ㅋㅋ", "PP", true},
+		{"까치", "BO", true},
+		{"cat", "", false},
+		{"고양이cat", "", false},
+		{"ᅡ", "", false}, // a vowel on its own
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := Initials(Term(tt.in))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Initials(Term(%q)) = %q, %v, want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	for in, want := range map[string]bool{"ㄱㅇㅇ": true, "ㄷ ㅂ": true, "ㅋㅋ": true, "고양이": false, "ㄱa": false, " ": false, "ㅏ": false, "ㄳ": false} {
+		if got := IsInitials(Term(in)); got != want {
+			t.Errorf("IsInitials(Term(%q)) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestTermFastPath checks that skipping normalisation for simple strings
+// gives what normalising them gives.
+func TestTermFastPath(t *testing.T) {
+	for _, s := range []string{"Cat", "  HAPPY   cat  ", "고양이 ねこ", "ラーメン", "a\tb", "x\x00y", "ヴ", "ー", "Thumbs Up!"} {
+		if !simple(s) {
+			t.Errorf("%q is not simple", s)
+		}
+		if got, want := Term(s), term(s, false); got != want {
+			t.Errorf("Term(%q) = %q, normalised %q", s, got, want)
+		}
+	}
+}
+
 func FuzzKey(f *testing.F) {
 	for _, s := range []string{"cat", "고양이", "ねこ", "猫", "Ｃａｔ", "a\x00b", "\xff\xfe"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		term := Term(s)
+		if folded(s) && termSlow(s) != s {
+			t.Fatalf("%q counts as folded, but folds to %q", s, termSlow(s))
+		}
+		if simple(s) && term != termSlow(s) {
+			t.Fatalf("Term(%q) = %q, normalised %q", s, term, termSlow(s))
+		}
 		if !utf8.ValidString(term) {
 			t.Fatalf("Term(%q) not valid UTF-8", s)
 		}
@@ -77,3 +157,5 @@ func FuzzKey(f *testing.F) {
 		}
 	})
 }
+
+func termSlow(s string) string { return term(s, false) }

@@ -1,5 +1,7 @@
 package fold
 
+import "strings"
+
 const (
 	hangulBase = 0xAC00
 	hangulLast = 0xD7A3
@@ -37,9 +39,8 @@ func romanizeJamo(r rune) string {
 	return ""
 }
 
-// kana romanises hiragana (Term has already folded katakana to hiragana)
-// one character at a time: きゃ becomes "kiya" rather than "kya", which is
-// fine because queries and terms are romanised the same way.
+// kana romanises one hiragana (Term has already folded katakana to
+// hiragana); romanizeKana combines them.
 var kana = map[rune]string{
 	'ぁ': "a", 'あ': "a", 'ぃ': "i", 'い': "i", 'ぅ': "u", 'う': "u", 'ぇ': "e", 'え': "e", 'ぉ': "o", 'お': "o",
 	'か': "ka", 'が': "ga", 'き': "ki", 'ぎ': "gi", 'く': "ku", 'ぐ': "gu", 'け': "ke", 'げ': "ge", 'こ': "ko", 'ご': "go",
@@ -52,4 +53,66 @@ var kana = map[rune]string{
 	'ゃ': "ya", 'や': "ya", 'ゅ': "yu", 'ゆ': "yu", 'ょ': "yo", 'よ': "yo",
 	'ら': "ra", 'り': "ri", 'る': "ru", 'れ': "re", 'ろ': "ro",
 	'ゎ': "wa", 'わ': "wa", 'ゐ': "i", 'ゑ': "e", 'を': "o", 'ん': "n", 'ゔ': "vu", 'ゕ': "ka", 'ゖ': "ke",
+}
+
+// isKana reports whether r is hiragana or the long-vowel mark ー, which
+// Term leaves as it is.
+func isKana(r rune) bool { return r >= 0x3041 && r <= 0x3096 || r == 0x30FC }
+
+// romanizeKana romanises a run of hiragana the way people type it:
+// a small ya/yu/yo joins the syllable before it (にゃ nya, しゅ shu, ちょ
+// cho, じゃ ja), a small vowel replaces the vowel before it (ふぁ fa, てぃ
+// ti, うぃ wi), the long-vowel mark repeats the vowel before it (にゃー
+// nyaa, ラーメン raamen), and the small tsu doubles the consonant after it
+// (きって kitte), or stays "t" at the end of the run.
+func romanizeKana(run string) string {
+	out := make([]byte, 0, 2*len(run)/3+2)
+	prev := -1 // where the romanisation of the previous kana starts in out
+	rs := []rune(run)
+	for i, r := range rs {
+		start := len(out)
+		switch {
+		case r == 0x30FC:
+			for j := len(out) - 1; j >= 0; j-- {
+				if strings.IndexByte("aeiou", out[j]) >= 0 {
+					out = append(out, out[j])
+					break
+				}
+			}
+		case r == 'っ':
+			next := ""
+			if i+1 < len(rs) {
+				next = kana[rs[i+1]]
+			}
+			if next != "" && strings.IndexByte("aeiou", next[0]) < 0 {
+				out = append(out, next[0])
+			} else {
+				out = append(out, 't')
+			}
+		case (r == 'ゃ' || r == 'ゅ' || r == 'ょ') && prev >= 0 && len(out)-prev >= 2 && out[len(out)-1] == 'i':
+			// ki+ya → kya; shi, chi and ji drop the y: sha, cha, ja.
+			out = out[:len(out)-1]
+			v := kana[r][1:]
+			if last := out[len(out)-1]; last != 'h' && last != 'j' {
+				out = append(out, 'y')
+			}
+			out = append(out, v...)
+			start = prev
+		case (r == 'ぁ' || r == 'ぃ' || r == 'ぅ' || r == 'ぇ' || r == 'ぉ') && prev >= 0:
+			// fu+a → fa, te+i → ti, u+i → wi, shi+e → she.
+			syl := out[prev:]
+			switch {
+			case len(syl) == 1 && syl[0] == 'u':
+				out[prev] = 'w'
+			case len(syl) >= 2 && strings.IndexByte("aeiou", syl[len(syl)-1]) >= 0:
+				out = out[:len(out)-1]
+			}
+			out = append(out, kana[r]...)
+			start = prev
+		default:
+			out = append(out, kana[r]...)
+		}
+		prev = start
+	}
+	return string(out)
 }

@@ -6,7 +6,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,12 +15,12 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// The library's limits and messages.
+// The library's limits.
 const (
-	listPageSize     = 10
-	maxListPage      = 10_000
-	msgAdminsOnly    = "Only sticker admins can change the sticker library."
-	msgNoSuchSticker = "There is no sticker named “%s”. See them all with `/sticker list`."
+	listPageSize = 10
+	maxListPage  = 10_000
+	// namedAdmins is how many admins a refusal names.
+	namedAdmins = 5
 )
 
 func (b *Bot) isAdmin(user string) bool { return user != "" && slices.Contains(b.admins, user) }
@@ -35,8 +34,8 @@ func (b *Bot) adminOnly(h handler) handler {
 			return h(ctx, r)
 		}
 		if r.cmd != nil {
-			b.log.Info("refused a library command from a non-admin", "user", r.user, "verb", r.verb)
-			b.notice(ctx, r.to, replyNew, "Only sticker admins can "+r.verb+" stickers. Ask one of them, or search with `/sticker <words>`.")
+			b.log.Info("refused an admin command to a non-admin", "user", r.user, "verb", r.verb)
+			b.notice(ctx, r.to, replyNew, b.adminsOnly(r.verb+" stickers"))
 			return nil
 		}
 		table, id := wayIn(r)
@@ -45,9 +44,31 @@ func (b *Bot) adminOnly(h handler) handler {
 			value = clip(r.action.Value, 100)
 		}
 		b.log.Warn("refused a library action from a non-admin", "user", r.user, "route", table, "id", id, "value", value)
-		b.notice(ctx, r.to, replyNew, msgAdminsOnly)
+		b.notice(ctx, r.to, replyNew, b.adminsOnly("change the sticker library"))
 		return nil
 	}
+}
+
+// adminsOnly tells someone who is not an admin who is: "Only sticker
+// admins can <what>: @ana and @ben. Ask one of them…". The mentions
+// notify nobody: the message is ephemeral.
+func (b *Bot) adminsOnly(what string) md {
+	if len(b.admins) == 0 {
+		return mdf("No one can %s yet: whoever runs me names the sticker admins in STICKER_ADMINS. "+
+			"You can still search with `/sticker <words>`.", what)
+	}
+	names := make([]md, 0, namedAdmins+1)
+	for i, id := range b.admins {
+		if i == namedAdmins {
+			names = append(names, mdf("%d more", len(b.admins)-namedAdmins))
+			break
+		}
+		names = append(names, mention(id))
+	}
+	if len(b.admins) == 1 {
+		return mdf("Only sticker admins can %s, and %s is the admin. Ask them, or search with `/sticker <words>`.", what, names[0])
+	}
+	return mdf("Only sticker admins can %s: %s. Ask one of them, or search with `/sticker <words>`.", what, listMD(names))
 }
 
 // deleteCommand: "/sticker delete <name>" asks to confirm.
@@ -56,7 +77,7 @@ func (b *Bot) deleteCommand(ctx context.Context, r *request) error {
 	if !ok {
 		return err
 	}
-	return b.respond(ctx, r.to, replyNew, "Delete "+escape(st.Name)+"?", deleteMessage(st))
+	return b.respond(ctx, r.to, replyNew, mdf("Delete %s?", st.Name), deleteMessage(st))
 }
 
 // listCommand: "/sticker list [page]" shows a page of the library.
@@ -65,7 +86,7 @@ func (b *Bot) listCommand(ctx context.Context, r *request) error {
 	if r.arg != "" {
 		n, err := strconv.Atoi(r.arg)
 		if err != nil || n < 1 || n > maxListPage {
-			b.notice(ctx, r.to, replyNew, "Use `/sticker list` or `/sticker list <page number>`.")
+			b.notice(ctx, r.to, replyNew, mdf("Use `/sticker list` or `/sticker list <page number>`."))
 			return nil
 		}
 		page = n - 1
@@ -78,12 +99,12 @@ func (b *Bot) listCommand(ctx context.Context, r *request) error {
 func (b *Bot) findByName(ctx context.Context, to replyTo, name, verb string) (sticker.Sticker, bool, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		b.notice(ctx, to, replyNew, "Which sticker? Use `/sticker "+verb+" <name>`; `/sticker list` shows them all.")
+		b.notice(ctx, to, replyNew, mdf("Which sticker? Use %s; `/sticker list` shows them all.", code("/sticker "+verb+" <name>")))
 		return sticker.Sticker{}, false, nil
 	}
 	st, err := b.library.GetByName(ctx, name)
 	if errors.Is(err, sticker.ErrNotFound) {
-		b.notice(ctx, to, replyNew, fmt.Sprintf(msgNoSuchSticker, escape(clip(name, sticker.MaxNameLen))))
+		b.notice(ctx, to, replyNew, mdf("There is no sticker named “%s”. See them all with `/sticker list`.", clip(name, sticker.MaxNameLen)))
 		return st, false, nil
 	}
 	if err != nil {
@@ -103,7 +124,7 @@ func (b *Bot) deleteSticker(ctx context.Context, r *request) error {
 	}
 	st, err := b.library.Delete(ctx, id)
 	if errors.Is(err, sticker.ErrNotFound) {
-		b.notice(ctx, r.to, replyReplace, "That sticker was already deleted.")
+		b.notice(ctx, r.to, replyReplace, mdf("That sticker was already deleted."))
 		return nil
 	}
 	if err != nil {
@@ -111,13 +132,13 @@ func (b *Bot) deleteSticker(ctx context.Context, r *request) error {
 		return err
 	}
 	b.log.Info("sticker deleted", "sticker_id", st.ID, "name", st.Name, "user", r.user)
-	b.notice(ctx, r.to, replyReplace, fmt.Sprintf("Deleted *%s*. Messages that already show it stay as they are.", escape(st.Name)))
+	b.notice(ctx, r.to, replyReplace, mdf("Deleted %s. Messages that already show it stay as they are.", bold(st.Name)))
 	return nil
 }
 
 // keepSticker: the confirmation's Cancel button removes it.
 func (b *Bot) keepSticker(ctx context.Context, r *request) error {
-	return b.respond(ctx, r.to, replyDelete, "", nil)
+	return b.respond(ctx, r.to, replyDelete, md{}, nil)
 }
 
 // listPage: the list's Previous and Next buttons, which carry the page.
@@ -131,6 +152,14 @@ func (b *Bot) listPage(ctx context.Context, r *request) error {
 	return b.showList(ctx, r.to, replyReplace, page)
 }
 
+// stickers counts stickers: "1 sticker", "1,234 stickers".
+func stickers(n int64) string {
+	if n == 1 {
+		return "1 sticker"
+	}
+	return count(n) + " stickers"
+}
+
 // deleteMessage asks for confirmation before deleting st; the button
 // carries a confirm dialog too.
 func deleteMessage(st sticker.Sticker) []slack.Block {
@@ -142,22 +171,12 @@ func deleteMessage(st sticker.Sticker) []slack.Block {
 	del := slack.NewButtonBlockElement(actionDelete, strconv.FormatInt(st.ID, 10), plain("Delete")).WithStyle(slack.StyleDanger)
 	del.Confirm = confirm
 	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Delete *%s*%s? It was sent %s.", escape(st.Name), tagList(st.Tags), times(st.UsageCount))), nil, nil),
+		slack.NewSectionBlock(mrkdwn(mdf("Delete %s? %s", stickerLine(st), sentSentence(st.UsageCount))), nil, nil),
 		slack.NewActionBlock("sticker_delete_confirm",
 			del,
 			slack.NewButtonBlockElement(actionKeep, "keep", plain("Cancel")),
 		),
 	}
-}
-
-func times(n int64) string {
-	switch n {
-	case 0:
-		return "never"
-	case 1:
-		return "once"
-	}
-	return fmt.Sprintf("%d times", n)
 }
 
 // showList shows page (from 0) of the library, with Previous and Next.
@@ -172,23 +191,27 @@ func (b *Bot) showList(ctx context.Context, to replyTo, mode replyMode, page int
 		b.notice(ctx, to, replyNew, msgUnavailable)
 		return err
 	}
-	text := fmt.Sprintf("Sticker library: %d stickers", total)
-	return b.respond(ctx, to, mode, text, listMessage(items, total, page))
+	return b.respond(ctx, to, mode, mdf("Sticker library: %s", stickers(total)), listMessage(items, total, page))
 }
 
 // listMessage is one page of the library: a header, a section per sticker
 // and the paging buttons; at most listPageSize+2 blocks.
 func listMessage(items []sticker.Sticker, total int64, page int) []slack.Block {
 	pages := max(1, int((total+listPageSize-1)/listPageSize))
-	head := fmt.Sprintf("*Sticker library* · %d stickers · page %d of %d", total, page+1, pages)
+	head := mdf("*Sticker library* · %s · page %s of %s", stickers(total), count(int64(page+1)), count(int64(pages)))
 	if total == 0 {
-		head = "*The sticker library is empty.* Add one with `/sticker add`."
+		head = mdf("*The sticker library is empty.* Add one with `/sticker add`.")
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
 	for _, st := range items {
-		line := fmt.Sprintf("*%s*%s\nsent %s", escape(st.Name), tagList(st.Tags), times(st.UsageCount))
-		if st.ImageURL == "" && st.SlackFileID == "" {
-			line += " · _not shown in searches yet: its image has no Slack copy (see STICKER_LIBRARY_CHANNEL)_"
+		line := mdf("%s\n%s", stickerLine(st), sentText(st.UsageCount))
+		switch {
+		case st.ImageURL == "" && st.SlackFileID == "":
+			line = mdf("%s · _not shown in searches yet: its image has no Slack copy (see STICKER_LIBRARY_CHANNEL)_", line)
+		case st.ImageURL != "":
+			if u, err := sticker.NormalizeImageURL(st.ImageURL); err != nil || u != st.ImageURL {
+				line = mdf("%s · _Slack can't fetch its image URL: fix it with_ %s", line, code("/sticker edit "+st.Name))
+			}
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, nil))
 	}

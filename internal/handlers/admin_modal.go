@@ -68,11 +68,11 @@ func (b *Bot) openStickerModal(ctx context.Context, r *request, st *sticker.Stic
 	if st != nil {
 		meta.ID = st.ID // 0: an add with a suggested name
 	}
-	_, err := b.slack.OpenViewContext(ctx, r.cmd.TriggerID, stickerModal(st, meta))
+	_, err := b.slack.OpenViewContext(ctx, r.cmd.TriggerID, stickerModal(st, meta, b.uploadsShown()))
 	if err != nil {
 		switch slackError(err) {
 		case "expired_trigger_id", "exchanged_trigger_id":
-			b.notice(ctx, r.to, replyNew, "Slack gave me too little time to open the form. Please run the command again.")
+			b.notice(ctx, r.to, replyNew, mdf("Slack gave me too little time to open the form. Please run the command again."))
 		default:
 			b.notice(ctx, r.to, replyNew, msgFailed)
 		}
@@ -82,8 +82,10 @@ func (b *Bot) openStickerModal(ctx context.Context, r *request, st *sticker.Stic
 }
 
 // stickerModal is the edit modal for st, or the add modal when st is nil
-// or has no ID (then st.Name, if any, is suggested).
-func stickerModal(st *sticker.Sticker, meta modalMeta) slack.ModalViewRequest {
+// or has no ID (then st.Name, if any, is suggested). It offers a file
+// upload only when uploads can be shown to everyone; without it the image
+// URL is required (but for an edit, which may keep the image it has).
+func stickerModal(st *sticker.Sticker, meta modalMeta, uploads bool) slack.ModalViewRequest {
 	rawMeta, _ := json.Marshal(meta)
 	name := slack.NewPlainTextInputBlockElement(plain("e.g. thumbs up"), blockName).WithMaxLength(sticker.MaxNameLen)
 	tags := slack.NewPlainTextInputBlockElement(plain("e.g. yes, ok, 좋아요, いいね"), blockTags).WithMaxLength(maxTagsInput)
@@ -91,6 +93,10 @@ func stickerModal(st *sticker.Sticker, meta modalMeta) slack.ModalViewRequest {
 	file := slack.NewFileInputBlockElement(blockFile).WithFileTypes("png", "jpg", "jpeg", "gif").WithMaxFiles(1)
 	title, callback := "Add a sticker", viewAdd
 	fileHint := "PNG, JPEG or GIF, at most 2 MB. Or give an image URL below, not both."
+	urlLabel, urlHint, urlOptional := "Or image URL", "An https:// link to a PNG, JPEG or GIF.", true
+	if !uploads {
+		urlLabel, urlOptional = "Image URL", false
+	}
 	if st != nil && st.Name != "" {
 		name.WithInitialValue(st.Name)
 	}
@@ -104,8 +110,19 @@ func stickerModal(st *sticker.Sticker, meta modalMeta) slack.ModalViewRequest {
 			fileHint = "To replace the image with a file, upload it and clear the URL below."
 		} else {
 			fileHint = "Leave empty to keep the current image. PNG, JPEG or GIF, at most 2 MB."
+			if !uploads {
+				urlHint, urlOptional = "Leave empty to keep the current image, or give an https:// link to a PNG, JPEG or GIF.", true
+			}
 		}
 	}
+	blocks := []slack.Block{
+		slack.NewInputBlock(blockName, plain("Name"), plain("Unique; people search for it."), name),
+		slack.NewInputBlock(blockTags, plain("Tags"), plain("Separated by commas or spaces, in any language."), tags).WithOptional(true),
+	}
+	if uploads {
+		blocks = append(blocks, slack.NewInputBlock(blockFile, plain("Image file"), plain(fileHint), file).WithOptional(true))
+	}
+	blocks = append(blocks, slack.NewInputBlock(blockURL, plain(urlLabel), plain(urlHint), url).WithOptional(urlOptional))
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      callback,
@@ -113,12 +130,7 @@ func stickerModal(st *sticker.Sticker, meta modalMeta) slack.ModalViewRequest {
 		Submit:          plain("Save"),
 		Close:           plain("Cancel"),
 		PrivateMetadata: string(rawMeta),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock(blockName, plain("Name"), plain("Unique; people search for it."), name),
-			slack.NewInputBlock(blockTags, plain("Tags"), plain("Separated by commas or spaces, in any language."), tags).WithOptional(true),
-			slack.NewInputBlock(blockFile, plain("Image file"), plain(fileHint), file).WithOptional(true),
-			slack.NewInputBlock(blockURL, plain("Or image URL"), plain("An https:// link to a PNG, JPEG or GIF."), url).WithOptional(true),
-		}},
+		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
 }
 
@@ -253,6 +265,17 @@ func sentence(msg string) string {
 	return string(unicode.ToUpper(r)) + msg[n:] + "."
 }
 
+// hasBlock reports whether the submitted view has the block with id (the
+// add form shows the file upload only when uploads can be shown).
+func hasBlock(ic *slack.InteractionCallback, id string) bool {
+	for _, b := range ic.View.Blocks.BlockSet {
+		if ib, ok := b.(*slack.InputBlock); ok && ib.BlockID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func inputValue(ic *slack.InteractionCallback, block string) slack.BlockAction {
 	if ic.View.State == nil {
 		return slack.BlockAction{}
@@ -292,8 +315,10 @@ func (b *Bot) checkSubmission(ctx context.Context, ic *slack.InteractionCallback
 		errs[blockURL] = "Give an image URL or upload a file, not both: clear one of them."
 	case len(files) > 1:
 		errs[blockFile] = "Upload one file only."
-	case d.ImageURL == "" && len(files) == 0 && current == nil:
+	case d.ImageURL == "" && len(files) == 0 && current == nil && hasBlock(ic, blockFile):
 		errs[blockFile] = "Upload an image, or give its https:// URL below."
+	case d.ImageURL == "" && len(files) == 0 && current == nil:
+		errs[blockURL] = "Give the image's https:// URL."
 	}
 	// Rules on the draft (tags, URL), reported once per block.
 	probe := d
@@ -307,9 +332,16 @@ func (b *Bot) checkSubmission(ctx context.Context, ic *slack.InteractionCallback
 	}
 	if errs[blockName] == "" {
 		if other, err := b.library.GetByName(ctx, d.Name); err == nil && other.ID != meta.ID {
-			errs[blockName] = fmt.Sprintf("“%s” is taken. Choose another name, or edit that sticker with `/sticker edit %s`.", clip(other.Name, 100), clip(other.Name, 100))
+			errs[blockName] = fmt.Sprintf("“%s” is taken. Choose another name, or edit that sticker: /sticker edit %s", clip(other.Name, 100), clip(other.Name, 100))
 		} else if err != nil && !errors.Is(err, sticker.ErrNotFound) {
 			_, errs[blockName] = saveProblem(ctx, err)
+		}
+	}
+	if msg := errs[blockFile]; msg != "" && !hasBlock(ic, blockFile) {
+		// A form without the upload: its URL field is where to fix it.
+		delete(errs, blockFile)
+		if errs[blockURL] == "" {
+			errs[blockURL] = msg
 		}
 	}
 	if len(errs) > 0 {
@@ -346,16 +378,16 @@ func (b *Bot) checkSubmission(ctx context.Context, ic *slack.InteractionCallback
 func (b *Bot) afterSave(base context.Context, meta modalMeta, user string, st sticker.Sticker, verb string) {
 	ctx, cancel := context.WithTimeout(base, b.timeout)
 	defer cancel()
-	note := ""
+	var note md
 	if st.ImageURL == "" && st.SlackFileID == "" {
 		if b.channel == "" {
 			b.log.Warn("stored an uploaded image that nobody can see: STICKER_LIBRARY_CHANNEL is not set", "sticker_id", st.ID)
-			note = "Its image is stored, but I can't show it to anyone: *STICKER_LIBRARY_CHANNEL is not set*. " +
-				"Ask whoever runs me to set it to a channel I'm a member of and restart me. Until then this sticker doesn't appear in searches."
+			note = mdf("Its image is stored, but I can't show it to anyone: *STICKER_LIBRARY_CHANNEL is not set*. " +
+				"Ask whoever runs me to set it to a channel I'm a member of and restart me. Until then this sticker doesn't appear in searches.")
 		} else if hosted, err := b.hostImage(ctx, st.ID); err != nil {
 			b.log.Error("cannot upload a sticker image to Slack", "sticker_id", st.ID, "channel", b.channel, "err", err)
-			note = "Its image is stored, but Slack didn't take my copy of it (" + hostFailure(err) + "). " +
-				"I'll try again when I restart; until then this sticker doesn't appear in searches."
+			note = mdf("Its image is stored, but Slack didn't take my copy of it (%s). "+
+				"I'll try again when I restart; until then this sticker doesn't appear in searches.", hostFailure(err))
 		} else {
 			st = hosted
 		}
@@ -378,18 +410,18 @@ func hostFailure(err error) string {
 // the command came from (or through the command's response_url where the
 // bot cannot post). If Slack no longer has the sticker's image, it is
 // uploaded again first.
-func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, verb, note string) {
+func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, verb string, note md) {
 	msg := func(st sticker.Sticker, withImage bool) []slack.Block {
 		var blocks []slack.Block
-		if withImage {
-			blocks = append(blocks, imageBlock(st))
+		if img, ok := imageBlock(st); ok && withImage {
+			blocks = append(blocks, img)
 		}
-		text := fmt.Sprintf("Sticker *%s* %s%s.", escape(st.Name), verb, tagList(st.Tags))
-		if note == "" {
-			text += fmt.Sprintf(" Find it with `/sticker search %s`.", escape(st.Name))
+		text := mdf("Sticker %s: %s.", verb, stickerLine(st))
+		if note.s == "" {
+			text = mdf("%s Find it with %s.", text, code("/sticker search "+st.Name))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
-		if note != "" {
+		if note.s != "" {
 			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(note), nil, nil))
 		}
 		return blocks
@@ -408,7 +440,7 @@ func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st stick
 		}
 		if err != nil {
 			b.log.Warn("Slack cannot show a sticker's image", "sticker_id", st.ID, "image_url", st.ImageURL, "err", err)
-			note = "But Slack couldn't show its image. Check that it is a public PNG, JPEG or GIF, then fix it with `/sticker edit " + escape(st.Name) + "`."
+			note = mdf("But Slack couldn't show its image. Check that it is a public PNG, JPEG or GIF, then fix it with %s.", code("/sticker edit "+st.Name))
 			err = b.postConfirmation(ctx, meta, user, st, msg(st, false))
 		}
 	}
@@ -418,7 +450,7 @@ func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st stick
 }
 
 func (b *Bot) postConfirmation(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, blocks []slack.Block) error {
-	text := "Sticker saved: " + escape(st.Name)
+	text := mdf("Sticker saved: %s", st.Name)
 	to := replyTo{channel: meta.Channel, user: user}
 	err := b.respond(ctx, to, replyNew, text, blocks)
 	switch slackError(err) {

@@ -72,7 +72,7 @@ func TestListMessageLimits(t *testing.T) {
 func TestStickerModalLimits(t *testing.T) {
 	st := &sticker.Sticker{ID: 7, Name: strings.Repeat("n", 80), Tags: []string{"thumbs up"}, ImageURL: "https://x.example/a.png"}
 	meta := modalMeta{Channel: "C1", ResponseURL: "https://hooks.slack.com/commands/T1/" + strings.Repeat("1", 200), ID: 7}
-	for _, v := range []slack.ModalViewRequest{stickerModal(nil, meta), stickerModal(st, meta)} {
+	for _, v := range []slack.ModalViewRequest{stickerModal(nil, meta, true), stickerModal(st, meta, true)} {
 		if n := utf8.RuneCountInString(v.Title.Text); n > 24 {
 			t.Errorf("title %q", v.Title.Text)
 		}
@@ -89,6 +89,33 @@ func TestStickerModalLimits(t *testing.T) {
 		}
 		if !slices.Equal(ids, []string{blockName, blockTags, blockFile, blockURL}) {
 			t.Errorf("blocks %v", ids)
+		}
+	}
+}
+
+// Without a library channel that can show uploads, the form offers none,
+// and the image URL is required to add a sticker.
+func TestStickerModalWithoutUploads(t *testing.T) {
+	meta := modalMeta{Channel: "C1", ResponseURL: "https://hooks.slack.com/commands/T1/1/x"}
+	uploaded := &sticker.Sticker{ID: 8, Name: "ねこ", SlackFileID: "F0123ABCD"}
+	for _, tc := range []struct {
+		name        string
+		v           slack.ModalViewRequest
+		urlOptional bool
+	}{
+		{"add", stickerModal(nil, meta, false), false},
+		{"edit an uploaded sticker", stickerModal(uploaded, modalMeta{Channel: "C1", ID: 8}, false), true},
+	} {
+		var ids []string
+		for _, b := range tc.v.Blocks.BlockSet {
+			ib := b.(*slack.InputBlock)
+			ids = append(ids, ib.BlockID)
+			if ib.BlockID == blockURL && ib.Optional != tc.urlOptional {
+				t.Errorf("%s: the image URL is optional: %v", tc.name, ib.Optional)
+			}
+		}
+		if !slices.Equal(ids, []string{blockName, blockTags, blockURL}) {
+			t.Errorf("%s: blocks %v", tc.name, ids)
 		}
 	}
 }

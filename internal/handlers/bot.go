@@ -33,10 +33,11 @@ import (
 
 // Searcher answers searches.
 type Searcher interface {
-	// Nth returns the match at position n (from 0) among q's matches,
-	// best first, and whether another follows it. It returns
-	// sticker.ErrNotFound when fewer than n+1 stickers match.
-	Nth(ctx context.Context, q search.Query, n int) (search.Match, bool, error)
+	// Search returns up to limit of q's matches, best first, after
+	// skipping offset, and how many match in all: Page.Total, counted up
+	// to search.TotalCap, with Page.Capped set past it. Past the last
+	// match the page is empty, which is no error.
+	Search(ctx context.Context, q search.Query, offset, limit int) (search.Page, error)
 }
 
 // Library reads and changes the stickers.
@@ -110,6 +111,9 @@ type Slack interface {
 	GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 	GetFileInfoContext(ctx context.Context, fileID string, count, page int) (*slack.File, []slack.Comment, *slack.Paging, error)
+
+	// Who sent a sticker, for its attribution.
+	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 }
 
 // Observer receives what the bot does, for metrics. Methods must be fast.
@@ -131,15 +135,13 @@ func (nopObserver) WebAPIError(string, string)           {}
 
 // Config holds a Bot's dependencies and limits.
 type Config struct {
-	// The sticker library, by use; all required (one *store.Store
-	// serves them all).
+	// The sticker library, by use; all required (the in-process index,
+	// *search.Library, answers Search, for the previews and the picker
+	// alike; a *store.Store the rest).
 	Search  Searcher
 	Library Library
 	Claims  Claims
 	Images  Images
-	// Pages answers the picker's searches; when nil, Search must be a
-	// Pager too.
-	Pages Pager
 	// Shelves fill the picker before anything is typed; optional.
 	Shelves Shelves
 	// StateKey signs what the bot keeps in views (a picker's
@@ -154,6 +156,11 @@ type Config struct {
 	// LibraryChannel is where uploaded sticker images are shared so that
 	// image blocks can show them; empty: they are stored, not shown.
 	LibraryChannel string
+	// LibraryChannelUsable, if set, reports whether LibraryChannel can
+	// show uploads (it exists, is public and the bot is in it, as checked
+	// at start); the add form offers a file upload only then. Nil: it can
+	// whenever it is set.
+	LibraryChannelUsable func() bool
 
 	Workers    int           // concurrent jobs; default 16
 	QueueSize  int           // jobs waiting for a worker; default 2048
@@ -177,13 +184,14 @@ type Bot struct {
 	library  Library
 	claims   Claims
 	images   Images
-	pages    Pager
 	shelf    Shelves
 	stateKey []byte
 	slack    Slack
 	log      *slog.Logger
 	admins   []string
-	channel  string // Config.LibraryChannel
+	channel  string      // Config.LibraryChannel
+	usable   func() bool // Config.LibraryChannelUsable
+	people   people      // who sent stickers, remembered
 	obs      Observer
 	timeout  time.Duration
 	pace     time.Duration // Config.SyncPace
@@ -225,13 +233,6 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.ViewUpdatesPerMinute <= 0 {
 		cfg.ViewUpdatesPerMinute = viewUpdatesPerMinute
 	}
-	if cfg.Pages == nil {
-		p, ok := cfg.Search.(Pager)
-		if !ok {
-			return nil, errors.New("handlers: Pages is required (Search is no Pager)")
-		}
-		cfg.Pages = p
-	}
 	if len(cfg.StateKey) == 0 {
 		k, err := newStateKey()
 		if err != nil {
@@ -244,13 +245,13 @@ func New(cfg Config) (*Bot, error) {
 		library:  cfg.Library,
 		claims:   cfg.Claims,
 		images:   cfg.Images,
-		pages:    cfg.Pages,
 		shelf:    cfg.Shelves,
 		stateKey: slices.Clone(cfg.StateKey),
 		slack:    cfg.Slack,
 		log:      cfg.Logger,
 		admins:   slices.Clone(cfg.Admins),
 		channel:  cfg.LibraryChannel,
+		usable:   cfg.LibraryChannelUsable,
 		obs:      cfg.Observer,
 		timeout:  cfg.JobTimeout,
 		pace:     cfg.SyncPace,

@@ -22,9 +22,6 @@ var errStub = errors.New("stub")
 // fuzzed payload can reach any path without a database or Slack.
 type stubStore struct{}
 
-func (stubStore) Nth(context.Context, search.Query, int) (search.Match, bool, error) {
-	return search.Match{}, false, sticker.ErrNotFound
-}
 func (stubStore) Search(context.Context, search.Query, int, int) (search.Page, error) {
 	return search.Page{}, nil
 }
@@ -75,6 +72,9 @@ func (stubSlack) UpdateViewContext(context.Context, slack.ModalViewRequest, stri
 }
 func (stubSlack) GetFileContext(context.Context, string, io.Writer) error { return errStub }
 func (stubSlack) UploadFileContext(context.Context, slack.UploadFileParameters) (*slack.FileSummary, error) {
+	return nil, errStub
+}
+func (stubSlack) GetUserInfoContext(context.Context, string, ...slack.GetUserInfoOption) (*slack.User, error) {
 	return nil, errStub
 }
 func (stubSlack) GetFileInfoContext(context.Context, string, int, int) (*slack.File, []slack.Comment, *slack.Paging, error) {
@@ -129,7 +129,6 @@ func FuzzViewSubmission(f *testing.F) {
 // libraryStore is all a Bot asks of the sticker library, as one value.
 type libraryStore interface {
 	Searcher
-	Pager
 	Library
 	Claims
 	Images
@@ -137,6 +136,6 @@ type libraryStore interface {
 
 // withLibrary returns cfg with st as the whole library.
 func withLibrary(st libraryStore, cfg Config) Config {
-	cfg.Search, cfg.Pages, cfg.Library, cfg.Claims, cfg.Images = st, st, st, st, st
+	cfg.Search, cfg.Library, cfg.Claims, cfg.Images = st, st, st, st
 	return cfg
 }

@@ -23,16 +23,47 @@ func TestGolden(t *testing.T) {
 	st := sticker.Sticker{ID: 42, Name: "party <parrot> & co", Tags: []string{"party", "파티", "`yay`"},
 		ImageURL: "https://x.example/parrot.gif"}
 	uploaded := sticker.Sticker{ID: 43, Name: "ねこ", SlackFileID: "F0123ABCD"}
-	state := buttonState{StickerID: st.ID, Pos: 2, ThreadTS: "1700000000.000100", Query: "party <!channel>"}
-	sent, text := sentMessage(st, "U123")
+	state := buttonState{StickerID: st.ID, Pos: 2, Origin: originMention, ThreadTS: "1700000000.000100", Query: "party <!channel>"}
+	ana := sender{Name: "Ana <@U999> & co", Avatar: "https://avatars.example.com/U123-48.png"}
+	sent, text := sentMessage(st, ana, originCommand)
+	sentMention, textMention := sentMessage(uploaded, sender{Name: "ben"}, originMention)
+	never := st
+	never.UsageCount = 0
+	listed := []sticker.Sticker{
+		{ID: 1, Name: "cat", Tags: []string{"kitty"}, ImageURL: "https://x.example/cat.png", UsageCount: 0},
+		{ID: 2, Name: "dog", ImageURL: "https://x.example/dog.png", UsageCount: 1},
+		{ID: 3, Name: "owl", SlackFileID: "F0123ABCD", UsageCount: 2},
+		{ID: 4, Name: "hidden", UsageCount: 1234},
+		{ID: 5, Name: "legacy", ImageURL: "https://例え.jp/ねこ.png", UsageCount: 7},
+	}
+	admins := &Bot{admins: []string{"U1", "U2", "U3"}}
+	meta := modalMeta{Channel: "C1", ResponseURL: "https://hooks.slack.com/commands/T1/1/x"}
 	for _, g := range []struct {
 		name string
 		v    any
 	}{
-		{"preview", previewMessage(st, state, true, "")},
-		{"preview_last", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Query: "ねこ"}, false, "No more matches, back to the best one")},
-		{"sent", map[string]any{"text": text, "blocks": sent}},
-		{"add_modal", stickerModal(nil, modalMeta{Channel: "C1", ResponseURL: "https://hooks.slack.com/commands/T1/1/x"})},
+		{"preview", previewMessage(st, state, place{pos: 2, total: 7}, md{})},
+		{"preview_last", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Pos: 6, Origin: originCommand, Query: "ねこ"},
+			place{pos: 6, total: 7}, md{})},
+		{"preview_wrapped", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Origin: originCommand, Query: "ねこ"},
+			place{total: 7}, mdf("No more matches, back to the best one"))},
+		{"preview_only", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Origin: originCommand, Query: "ねこ"}, place{total: 1}, md{})},
+		{"preview_capped", previewMessage(st, buttonState{StickerID: st.ID, Pos: 1, Origin: originCommand, Query: "a"}, place{pos: 1, total: 1000, capped: true}, md{})},
+		{"sent", map[string]any{"text": text.s, "blocks": sent}},
+		{"sent_mention", map[string]any{"text": textMention.s, "blocks": sentMention}},
+		{"add_modal", stickerModal(nil, meta, true)},
+		{"add_modal_no_uploads", stickerModal(nil, meta, false)},
+		{"delete_never_sent", deleteMessage(never)},
+		{"list", listMessage(listed, 25, 1)},
+		{"refusals", map[string]string{
+			"list":           admins.adminsOnly("list stickers").s,
+			"one admin":      (&Bot{admins: []string{"U1"}}).adminsOnly("delete stickers").s,
+			"many admins":    (&Bot{admins: []string{"U1", "U2", "U3", "U4", "U5", "U6", "U7"}}).adminsOnly("add stickers").s,
+			"no admins":      (&Bot{}).adminsOnly("edit stickers").s,
+			"usage":          usageText.s,
+			"bad button":     msgBadButton.s,
+			"list page help": mdf("Use `/sticker list` or `/sticker list <page number>`.").s,
+		}},
 	} {
 		t.Run(g.name, func(t *testing.T) {
 			raw, err := json.MarshalIndent(g.v, "", "  ")

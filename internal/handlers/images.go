@@ -97,6 +97,11 @@ func (b *Bot) showSticker(ctx context.Context, st *sticker.Sticker, post func(st
 	return post(fixed)
 }
 
+// uploadsShown reports whether an uploaded image can be shown to everyone:
+// the library channel is set and, as far as the check at start knows,
+// usable.
+func (b *Bot) uploadsShown() bool { return b.channel != "" && (b.usable == nil || b.usable()) }
+
 // hostImage uploads sticker id's stored image to the library channel,
 // waits until Slack has processed it, and records it on the sticker.
 func (b *Bot) hostImage(ctx context.Context, id int64) (sticker.Sticker, error) {
@@ -117,8 +122,8 @@ func (b *Bot) hostImage(ctx context.Context, id int64) (sticker.Sticker, error) 
 		Reader:   bytes.NewReader(img.Data),
 		Title:    clip(st.Name, 250),
 		Channel:  b.channel,
-		InitialComment: fmt.Sprintf("Image of the sticker “%s”. I show it from here: please keep this file.",
-			escape(clip(st.Name, 100))),
+		InitialComment: mdf("Image of the sticker “%s”. I show it from here: please keep this file.",
+			clip(st.Name, 100)).s,
 	})
 	if err != nil {
 		return sticker.Sticker{}, b.wrapSlack("files.uploadV2", err)

@@ -192,7 +192,7 @@ func (b *Bot) turnAway(ctx context.Context, j job) envelope.Ack {
 	b.log.Warn("queue full, turning a request away", "envelope_id", env.ID, "type", string(env.Kind))
 	if env.Kind == envelope.SlashCommand {
 		// The ack itself can carry the answer: no Web API call needed.
-		return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: msgBusy}
+		return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: msgBusy.s}
 	}
 	select {
 	case b.busy <- struct{}{}:

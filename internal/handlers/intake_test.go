@@ -30,7 +30,7 @@ func TestFullQueueTurnsCommandsAway(t *testing.T) {
 	}
 	ack := b.Dispatch(context.Background(), req)
 	msg, ok := ack.(slack.Msg)
-	if !ok || msg.Text != msgBusy || msg.ResponseType != slack.ResponseTypeEphemeral {
+	if !ok || msg.Text != msgBusy.s || msg.ResponseType != slack.ResponseTypeEphemeral {
 		t.Fatalf("third command acked with %#v, want the busy message", ack)
 	}
 	if len(b.queue) != 2 {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/search"
-	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
 // queryStore reports every query it is asked for and finds nothing.
@@ -18,9 +17,9 @@ type queryStore struct {
 	seen chan<- string
 }
 
-func (s queryStore) Nth(_ context.Context, q search.Query, _ int) (search.Match, bool, error) {
+func (s queryStore) Search(_ context.Context, q search.Query, _, _ int) (search.Page, error) {
 	s.seen <- q.String()
-	return search.Match{}, false, sticker.ErrNotFound
+	return search.Page{}, nil
 }
 
 // TestMentionTextIsUnescapedOnce: Slack encodes a typed "&lt;" as

@@ -41,17 +41,30 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestButtonValue(t *testing.T) {
-	b := buttonState{StickerID: 42, Pos: 3, ThreadTS: "1700000000.000100", Query: "a|b <!channel>"}
+	b := buttonState{StickerID: 42, Pos: 3, Origin: originMention, ThreadTS: "1700000000.000100", Query: "a|b <!channel>"}
 	got, err := decodeButton(b.encode())
 	if err != nil || got != b {
 		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	// Previews shown before the origin was kept still work; a thread
+	// means a mention asked.
+	for v, want := range map[string]buttonState{
+		"1|42|3||cat":                   {StickerID: 42, Pos: 3, Origin: originUnknown, Query: "cat"},
+		"1|42|3|1700000000.000100|cat":  {StickerID: 42, Pos: 3, Origin: originMention, ThreadTS: "1700000000.000100", Query: "cat"},
+		"2|42|0|c||a|b":                 {StickerID: 42, Origin: originCommand, Query: "a|b"},
+		"2|42|0|m|1700000000.000100|ねこ": {StickerID: 42, Origin: originMention, ThreadTS: "1700000000.000100", Query: "ねこ"},
+	} {
+		if got, err := decodeButton(v); err != nil || got != want {
+			t.Errorf("decodeButton(%q) = %+v, %v; want %+v", v, got, err, want)
+		}
 	}
 	long := buttonState{StickerID: 1 << 62, Pos: maxPos, ThreadTS: "1700000000.000100", Query: strings.Repeat("고", 100)}
 	if n := utf8.RuneCountInString(long.encode()); n > 2000 {
 		t.Fatalf("value is %d characters; Block Kit allows 2000", n)
 	}
 	for _, bad := range []string{"", "1", "2|1|0||cat", "1|0|0||cat", "1|-1|0||cat", "1|1|-1||cat", "1|1|99999||cat",
-		"1|1|0|x||cat", "1|1|0||", "1|x|0||cat", "1|1|0||" + strings.Repeat("a", 101), "1|1|0||\xff"} {
+		"1|1|0|x||cat", "1|1|0||", "1|x|0||cat", "1|1|0||" + strings.Repeat("a", 101), "1|1|0||\xff",
+		"2|1|0|||cat", "2|1|0|x||cat", "2|1|0|cm||cat", "2|1|0|c||", "2|1|0|c|x|cat", "3|1|0|c||cat"} {
 		if _, err := decodeButton(bad); err == nil {
 			t.Errorf("decodeButton(%q) accepted", bad)
 		}

@@ -29,15 +29,6 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// Pager answers the picker's searches: a page of matches at a time.
-type Pager interface {
-	// Search returns up to limit of q's matches, best first, after
-	// skipping offset, and how many there are (Total, exact up to
-	// search.TotalCap, Capped past it). Past the last match the page is
-	// empty.
-	Search(ctx context.Context, q search.Query, offset, limit int) (search.Page, error)
-}
-
 // Shelves are what the picker shows before anything is typed. Any may
 // come back empty.
 type Shelves interface {
@@ -60,13 +51,14 @@ const (
 	blockPickerStatus = "picker_status"
 	blockPickerNav    = "picker_nav"
 
-	pickerPageSize  = 20 // results per page: 2 blocks each, far below 100 blocks and 250 kB
-	maxPickerPage   = 1_000
-	shelfSize       = 6 // stickers per shelf of the empty box
-	popularWindow   = 30 * 24 * time.Hour
-	shelvesBudget   = 1200 * time.Millisecond // of the trigger_id's 3 seconds
-	msgPickerBroken = "This picker is out of date. Close it and open a new one with `/sticker`."
+	pickerPageSize = 20 // results per page: 2 blocks each, far below 100 blocks and 250 kB
+	maxPickerPage  = 1_000
+	shelfSize      = 6 // stickers per shelf of the empty box
+	popularWindow  = 30 * 24 * time.Hour
+	shelvesBudget  = 1200 * time.Millisecond // of the trigger_id's 3 seconds
 )
+
+var msgPickerBroken = mdf("This picker is out of date. Close it and open a new one with `/sticker`.")
 
 // Where a picker posts, by what opened it.
 const (
@@ -89,6 +81,20 @@ type pickerMeta struct {
 	// the bot not being in the conversation: the Submit button (whose
 	// view_submission alone carries a response_url) posts it.
 	Pending int64 `json:"s,omitempty"`
+}
+
+// origin is how a sticker sent from the picker was asked for, for its
+// attribution.
+func (m pickerMeta) origin() origin {
+	switch m.Kind {
+	case pickChannel:
+		return originPicker
+	case pickThread:
+		return originReply
+	case pickAnywhere:
+		return originShortcut
+	}
+	return originUnknown
 }
 
 // metaVersion starts every encoded pickerMeta; a picker from another
@@ -159,7 +165,7 @@ func (b *Bot) decodeMeta(s, user string) (pickerMeta, error) {
 func (b *Bot) pickCommand(ctx context.Context, r *request) error {
 	meta := pickerMeta{User: r.user, Kind: pickChannel, Channel: r.cmd.ChannelID, ResponseURL: r.cmd.ResponseURL}
 	if !conversationID.MatchString(meta.Channel) {
-		b.notice(ctx, r.to, replyNew, "I can't tell which conversation this is. Try `/sticker <words>` instead.")
+		b.notice(ctx, r.to, replyNew, mdf("I can't tell which conversation this is. Try `/sticker <words>` instead."))
 		return nil
 	}
 	return b.openPicker(ctx, r, r.cmd.TriggerID, meta)
@@ -195,14 +201,14 @@ func (b *Bot) pickAnywhere(ctx context.Context, r *request) error {
 // without them rather than not at all.
 func (b *Bot) openPicker(ctx context.Context, r *request, triggerID string, meta pickerMeta) error {
 	sctx, cancel := context.WithTimeout(ctx, shelvesBudget)
-	pv := b.pickerContent(sctx, meta, "")
+	pv := b.pickerContent(sctx, meta, md{})
 	cancel()
 	_, err := b.slack.OpenViewContext(ctx, triggerID, b.pickerModal(pv))
 	if err != nil {
 		if r.to.reachable() {
 			switch slackError(err) {
 			case "expired_trigger_id", "exchanged_trigger_id":
-				b.notice(ctx, r.to, replyNew, "Slack gave me too little time to open the picker. Please try again.")
+				b.notice(ctx, r.to, replyNew, mdf("Slack gave me too little time to open the picker. Please try again."))
 			default:
 				b.notice(ctx, r.to, replyNew, msgFailed)
 			}
@@ -216,12 +222,12 @@ func (b *Bot) openPicker(ctx context.Context, r *request, triggerID string, meta
 // pickerView is what a picker shows.
 type pickerView struct {
 	meta pickerMeta
-	note string // a line above the results (mrkdwn): what just happened
+	note md // a line above the results: what just happened
 	// One of: a page of results, the empty box's shelves, or a problem
-	// (mrkdwn) instead of results.
+	// instead of results.
 	page    *search.Page
 	shelves []shelf
-	problem string
+	problem md
 	// broken: the view's metadata could not be trusted; it shows only
 	// msgPickerBroken and can do nothing.
 	broken bool
@@ -235,7 +241,7 @@ type shelf struct {
 // pickerContent finds what a picker shows for meta's query and page: the
 // results, or with no query the shelves. A failure becomes a problem
 // shown in the view.
-func (b *Bot) pickerContent(ctx context.Context, meta pickerMeta, note string) pickerView {
+func (b *Bot) pickerContent(ctx context.Context, meta pickerMeta, note md) pickerView {
 	pv := pickerView{meta: meta, note: note}
 	if strings.TrimSpace(meta.Query) == "" {
 		pv.meta.Query, pv.meta.Page = "", 0
@@ -253,11 +259,11 @@ func (b *Bot) pickerContent(ctx context.Context, meta pickerMeta, note string) p
 		return pv
 	}
 	start := time.Now()
-	page, err := b.pages.Search(ctx, q, meta.Page*pickerPageSize, pickerPageSize)
+	page, err := b.searcher.Search(ctx, q, meta.Page*pickerPageSize, pickerPageSize)
 	if err == nil && len(page.Matches) == 0 && page.Total > 0 && meta.Page > 0 {
 		// The library shrank under the Next button: show the last page.
 		pv.meta.Page = (page.Total - 1) / pickerPageSize
-		page, err = b.pages.Search(ctx, q, pv.meta.Page*pickerPageSize, pickerPageSize)
+		page, err = b.searcher.Search(ctx, q, pv.meta.Page*pickerPageSize, pickerPageSize)
 	}
 	b.obs.Searched(time.Since(start))
 	if err != nil {
@@ -336,7 +342,7 @@ func (b *Bot) pickerModal(pv pickerView) slack.ModalViewRequest {
 	blocks = append(blocks, slack.NewInputBlock(blockPickerSearch, plain("Search"), nil, box).WithDispatchAction(true).WithOptional(true))
 
 	status := pickerStatus(pv)
-	blocks = append(blocks, slack.NewContextBlock(blockPickerStatus, mrkdwn(joinNotes(pv.note, status))))
+	blocks = append(blocks, slack.NewContextBlock(blockPickerStatus, mrkdwn(joinMD(" · ", pv.note, status))))
 	switch {
 	case pv.page != nil:
 		for _, m := range pv.page.Matches {
@@ -358,56 +364,37 @@ func (b *Bot) pickerModal(pv pickerView) slack.ModalViewRequest {
 }
 
 // pickerStatus is the line above the results: what they are.
-func pickerStatus(pv pickerView) string {
+func pickerStatus(pv pickerView) md {
 	switch {
-	case pv.problem != "":
+	case pv.problem.s != "":
 		return pv.problem
 	case pv.page != nil && len(pv.page.Matches) == 0:
 		return noMatchText(pv.meta.Query)
 	case pv.page != nil:
 		first := pv.meta.Page*pickerPageSize + 1
-		total := fmt.Sprintf("%d", pv.page.Total)
+		total := count(int64(max(pv.page.Total, first+len(pv.page.Matches)-1)))
 		if pv.page.Capped {
 			total += "+"
 		}
-		return fmt.Sprintf("%d–%d of %s for “%s”", first, first+len(pv.page.Matches)-1, total, escape(pv.meta.Query))
+		return mdf("%s–%s of %s for “%s”", count(int64(first)), count(int64(first+len(pv.page.Matches)-1)), total, pv.meta.Query)
 	case len(pv.shelves) > 0:
-		return "Type to search, or pick one of these."
+		return mdf("Type to search, or pick one of these.")
 	}
-	return "Type to search: names and tags, in any language."
+	return mdf("Type to search: names and tags, in any language.")
 }
 
 // resultBlocks shows one sticker of the grid: its image, name and tags, and
 // a Send button that posts it at once.
 func resultBlocks(st sticker.Sticker) []slack.Block {
-	alt := clip(st.Name, maxAltTextLen)
-	var img *slack.ImageBlockElement
-	if st.ImageURL == "" && st.SlackFileID != "" {
-		img = slack.NewImageBlockElementSlackFile(&slack.SlackFileObject{ID: st.SlackFileID}, alt)
-	} else {
-		img = slack.NewImageBlockElement(st.ImageURL, alt)
+	var img *slack.Accessory
+	if el, ok := imageElement(st); ok {
+		img = slack.NewAccessory(el)
 	}
-	info := fmt.Sprintf("*%s*%s", escape(st.Name), tagList(st.Tags))
 	send := slack.NewButtonBlockElement(actionPickerSend, strconv.FormatInt(st.ID, 10), plain("Send")).WithStyle(slack.StylePrimary)
 	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(info), nil, slack.NewAccessory(img)),
+		slack.NewSectionBlock(mrkdwn(stickerLine(st)), nil, img),
 		slack.NewActionBlock("", send),
 	}
-}
-
-// withoutImages is blocks with every result's image left out, for when
-// Slack refuses one of them.
-func withoutImages(blocks []slack.Block) []slack.Block {
-	out := make([]slack.Block, 0, len(blocks))
-	for _, bl := range blocks {
-		if s, ok := bl.(*slack.SectionBlock); ok && s.Accessory != nil && s.Accessory.ImageElement != nil {
-			c := *s
-			c.Accessory = nil
-			bl = &c
-		}
-		out = append(out, bl)
-	}
-	return out
 }
 
 // pickerNav is the paging row, or nil when everything fits on one page.

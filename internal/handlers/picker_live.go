@@ -96,7 +96,7 @@ func (b *bucket) wait(ctx context.Context) error {
 // that it cannot be trusted.
 type renderJob struct {
 	meta   pickerMeta
-	note   string
+	note   md
 	broken bool
 	hash   string // the view's hash in the payload that asked for it
 	seq    int64  // the action's action_ts in µs (0: unknown, never stale)

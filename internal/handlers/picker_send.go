@@ -23,7 +23,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -32,6 +31,9 @@ import (
 	"github.com/stickerbot/stickerbot/internal/envelope"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
+
+// fieldUnavailable is msgUnavailable as a field error (plain text).
+const fieldUnavailable = "Stickers are unavailable right now, try again in a minute."
 
 // pickerSend: a result's Send button.
 func (b *Bot) pickerSend(ctx context.Context, r *request) error {
@@ -42,67 +44,60 @@ func (b *Bot) pickerSend(ctx context.Context, r *request) error {
 	meta.Pending = 0
 	viewID, hash := r.ic.View.ID, r.ic.View.Hash
 	seq := actionSeq(r.action.ActionTs)
-	confirm := func(note string) { b.render(ctx, viewID, renderJob{meta: meta, note: note, hash: hash, seq: seq}) }
+	confirm := func(note md) { b.render(ctx, viewID, renderJob{meta: meta, note: note, hash: hash, seq: seq}) }
 	id, err := strconv.ParseInt(r.action.Value, 10, 64)
 	if err != nil || id <= 0 {
 		b.log.Warn("bad picker send button", "user", r.user, "value", clip(r.action.Value, 100))
-		confirm("That button doesn't work. Search again.")
+		confirm(mdf("That button doesn't work. Search again."))
 		return nil
 	}
 	to := replyTo{user: r.user, channel: meta.Channel, threadTS: meta.ThreadTS, responseURL: meta.ResponseURL}
 	if meta.Kind == pickAnywhere {
 		to.channel = chosenConversation(r.ic)
 		if to.channel == "" {
-			confirm(":point_up: Choose where to send it first, under *Send to*.")
+			confirm(mdf(":point_up: Choose where to send it first, under *Send to*."))
 			return nil
 		}
 	}
 	st, err := b.library.Get(ctx, id)
 	if errors.Is(err, sticker.ErrNotFound) {
-		confirm("That sticker was deleted meanwhile.")
+		confirm(mdf("That sticker was deleted meanwhile."))
 		return nil
 	}
 	if err != nil {
 		confirm(msgUnavailable)
 		return err
 	}
-	err = b.deliver(ctx, &st, to)
+	err = b.deliver(ctx, &st, to, r.ic.User.Name, meta.origin())
 	var se *sendError
 	if errors.As(err, &se) && meta.Kind == pickAnywhere && notMember(se.explain) {
 		meta.Pending = st.ID
-		confirm(fmt.Sprintf("I'm not a member of %s, so Slack has to post *%s* for you: press *Send* below.", conversationName(to.channel), escape(st.Name)))
+		confirm(mdf("I'm not a member of %s, so Slack has to post %s for you: press *Send* below.", conversationName(to.channel), bold(st.Name)))
 		return nil
 	}
 	if err != nil {
 		confirm(sendFailedText(err))
 		return err
 	}
-	confirm(fmt.Sprintf(":white_check_mark: Sent *%s* %s.", escape(st.Name), where(to)))
+	confirm(mdf(":white_check_mark: Sent %s %s.", bold(st.Name), where(to)))
 	return nil
 }
 
-// notMember reports whether err is Slack refusing a post because the bot
-// is not in the conversation.
-func notMember(err error) bool {
-	code := slackError(err)
-	return code == "not_in_channel" || code == "channel_not_found"
-}
-
-// where says where to posts into, for mrkdwn: "in the thread", "to #x".
-func where(to replyTo) string {
+// where says where to posts into: "in the thread", "to #x".
+func where(to replyTo) md {
 	if to.threadTS != "" {
-		return "in the thread"
+		return mdf("in the thread")
 	}
-	return "to " + conversationName(to.channel)
+	return mdf("to %s", conversationName(to.channel))
 }
 
-// conversationName names a conversation in mrkdwn: a channel by a link
-// Slack shows as its name; a DM as "this conversation".
-func conversationName(id string) string {
+// conversationName names a conversation: a channel by a link Slack shows
+// as its name; a DM as "the conversation".
+func conversationName(id string) md {
 	if conversationID.MatchString(id) && id[0] != 'D' {
-		return "<#" + id + ">"
+		return channelLink(id)
 	}
-	return "the conversation"
+	return mdf("the conversation")
 }
 
 // chosenConversation is the conversation chosen in the picker's menu, or
@@ -154,11 +149,11 @@ func (b *Bot) pickerSubmitted(ctx context.Context, r *request) envelope.Ack {
 		if errors.Is(err, sticker.ErrNotFound) {
 			return fieldErrors(blockPickerWhere, "That sticker was deleted meanwhile.")
 		}
-		return fieldErrors(blockPickerWhere, msgUnavailable)
+		return fieldErrors(blockPickerWhere, fieldUnavailable)
 	}
-	if err := b.deliver(work, &st, to); err != nil {
+	if err := b.deliver(work, &st, to, ic.User.Name, meta.origin()); err != nil {
 		b.log.Warn("cannot send from a picker", "envelope_id", r.env.ID, "err", err)
-		return fieldErrors(blockPickerWhere, sendFailedText(err))
+		return fieldErrors(blockPickerWhere, sendFailedPlain(err))
 	}
 	return nil
 }

@@ -217,7 +217,7 @@ func TestPickerViewFits(t *testing.T) {
 			Tags: tags, ImageURL: "https://x.example/" + strings.Repeat("a", sticker.MaxURLLen-30)}})
 	}
 	meta := pickerMeta{User: "U1", Kind: pickAnywhere, Query: strings.Repeat("<", sticker.MaxQueryLen), Page: 2}
-	v := b.pickerModal(pickerView{meta: meta, page: &page, note: strings.Repeat("x", 300)})
+	v := b.pickerModal(pickerView{meta: meta, page: &page, note: mdf("%s", strings.Repeat("x", 300))})
 	raw, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)

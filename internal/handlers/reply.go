@@ -37,9 +37,10 @@ const (
 	replyDelete                   // delete the message whose button was clicked
 )
 
-// respond sends blocks to where to says, as an ephemeral message.
-func (b *Bot) respond(ctx context.Context, to replyTo, mode replyMode, text string, blocks []slack.Block) error {
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+// respond sends blocks to where to says, as an ephemeral message; text
+// is its notification text.
+func (b *Bot) respond(ctx context.Context, to replyTo, mode replyMode, text md, blocks []slack.Block) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(text.s, false)}
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks...))
 	}
@@ -64,7 +65,7 @@ func (b *Bot) respond(ctx context.Context, to replyTo, mode replyMode, text stri
 
 // notice sends a short ephemeral text, logging rather than returning a
 // failure: it is the last thing a job does.
-func (b *Bot) notice(ctx context.Context, to replyTo, mode replyMode, text string) {
+func (b *Bot) notice(ctx context.Context, to replyTo, mode replyMode, text md) {
 	if err := b.respond(ctx, to, mode, text, noticeMessage(text)); err != nil {
 		b.log.Warn("cannot tell the user", "user", to.user, "channel", to.channel, "err", err)
 	}

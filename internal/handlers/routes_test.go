@@ -48,22 +48,19 @@ func (l *memLibrary) add(st sticker.Sticker) sticker.Sticker {
 	return st
 }
 
-func (l *memLibrary) Nth(_ context.Context, _ search.Query, n int) (search.Match, bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if n >= len(l.stickers) {
-		return search.Match{}, false, sticker.ErrNotFound
-	}
-	return search.Match{Sticker: l.stickers[n]}, n+1 < len(l.stickers), nil
-}
-
 func (l *memLibrary) Search(_ context.Context, _ search.Query, offset, limit int) (search.Page, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := len(l.stickers)
-	page := search.Page{Total: n}
-	for _, st := range l.stickers[min(offset, n):min(offset+limit, n)] {
-		page.Matches = append(page.Matches, search.Match{Sticker: st})
+	// As the store: a sticker that cannot be shown is not found.
+	var found []sticker.Sticker
+	for _, st := range l.stickers {
+		if st.ImageURL != "" || st.SlackFileID != "" {
+			found = append(found, st)
+		}
+	}
+	page := search.Page{Total: len(found)}
+	for i := offset; i < len(found) && i < offset+limit; i++ {
+		page.Matches = append(page.Matches, search.Match{Sticker: found[i]})
 	}
 	return page, nil
 }
@@ -127,14 +124,21 @@ type surface struct {
 	blocks   []map[string]any
 	callback string // a view's callback_id
 	meta     string // a view's private_metadata
+
+	// As sent: where, the message's text and blocks or the view.
+	path   string          // /api/<method> or the response_url's
+	text   string          // a message's text
+	raw    json.RawMessage // a message's blocks, or a view
+	public bool            // a message everyone in the conversation sees
 }
 
 // slackRecorder stands in for Slack's Web API and response_urls, and
 // keeps every message and view the bot sends.
 type slackRecorder struct {
-	srv      *httptest.Server
-	mu       sync.Mutex
-	surfaces []surface
+	srv           *httptest.Server
+	mu            sync.Mutex
+	surfaces      []surface
+	taken, peeked int // how far take and peek have read surfaces
 }
 
 func newSlackRecorder(t *testing.T) *slackRecorder {
@@ -147,25 +151,36 @@ func newSlackRecorder(t *testing.T) *slackRecorder {
 func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	// response_urls and views.open take JSON; chat.post* a form.
-	var s surface
+	s := surface{path: r.URL.Path}
 	var msg struct {
-		Blocks json.RawMessage
-		View   struct {
-			CallbackID      string           `json:"callback_id"`
-			PrivateMetadata string           `json:"private_metadata"`
-			Blocks          []map[string]any `json:"blocks"`
-		}
+		Text         string
+		ResponseType string `json:"response_type"`
+		Blocks       json.RawMessage
+		View         json.RawMessage
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		_ = json.Unmarshal(body, &msg)
+		s.public = msg.ResponseType == "in_channel"
 	} else {
 		form, _ := url.ParseQuery(string(body))
-		msg.Blocks = json.RawMessage(form.Get("blocks"))
+		msg.Blocks, msg.Text = json.RawMessage(form.Get("blocks")), form.Get("text")
+		if v := form.Get("view"); v != "" {
+			msg.View = json.RawMessage(v)
+		}
+		s.public = r.URL.Path == "/api/chat.postMessage"
 	}
-	if msg.View.CallbackID != "" {
-		s = surface{blocks: msg.View.Blocks, callback: msg.View.CallbackID, meta: msg.View.PrivateMetadata}
-	} else if len(msg.Blocks) > 0 {
+	var view struct {
+		CallbackID      string           `json:"callback_id"`
+		PrivateMetadata string           `json:"private_metadata"`
+		Blocks          []map[string]any `json:"blocks"`
+	}
+	if len(msg.View) > 0 && json.Unmarshal(msg.View, &view) == nil && view.CallbackID != "" {
+		s.blocks, s.callback, s.meta, s.raw = view.Blocks, view.CallbackID, view.PrivateMetadata, msg.View
+	} else if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
 		_ = json.Unmarshal(msg.Blocks, &s.blocks)
+		s.text, s.raw = msg.Text, msg.Blocks
+	} else {
+		s.text = msg.Text
 	}
 	rec.mu.Lock()
 	rec.surfaces = append(rec.surfaces, s)
@@ -174,11 +189,21 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","message_ts":"1.1","view":{"id":"V1","hash":"h1"}}`)
 }
 
+// take returns what was shown since the last take.
 func (rec *slackRecorder) take() []surface {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	s := rec.surfaces
-	rec.surfaces = nil
+	s := rec.surfaces[rec.taken:]
+	rec.taken = len(rec.surfaces)
+	return s
+}
+
+// peek returns what was shown since the last peek.
+func (rec *slackRecorder) peek() []surface {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	s := rec.surfaces[rec.peeked:]
+	rec.peeked = len(rec.surfaces)
 	return s
 }
 
@@ -219,6 +244,136 @@ func (s surface) elements() []element {
 	return out
 }
 
+// explorer drives a Bot through everything it shows: it submits every
+// view and uses every element, as a user would, until nothing new
+// appears, and keeps what the bot showed and answered.
+type explorer struct {
+	t     *testing.T
+	b     *Bot
+	rec   *slackRecorder
+	hook  string // the response_url of every request
+	n     int
+	used  map[element]bool
+	reach func(table, id string) // called for every routed id met
+
+	shown []surface      // everything the bot showed, in order
+	acks  []envelope.Ack // every ack that was not empty
+}
+
+func newExplorer(t *testing.T, b *Bot, rec *slackRecorder) *explorer {
+	return &explorer{t: t, b: b, rec: rec, hook: rec.srv.URL + "/hooks/x", used: map[element]bool{},
+		reach: func(string, string) {}}
+}
+
+// dispatch hands the bot an envelope and waits until its work is done.
+func (x *explorer) dispatch(kind envelope.Kind, payload any) envelope.Ack {
+	x.n++
+	p, _ := json.Marshal(payload)
+	ctx := context.Background()
+	ack := x.b.Dispatch(ctx, &envelope.Envelope{Kind: kind, ID: fmt.Sprint("e", x.n), Payload: p})
+	for len(x.b.queue) > 0 {
+		x.b.do(ctx, <-x.b.queue)
+	}
+	x.b.background.wg.Wait()
+	if ack != nil {
+		x.acks = append(x.acks, ack)
+	}
+	x.shown = append(x.shown, x.rec.peek()...)
+	return ack
+}
+
+func (x *explorer) command(user, text string) envelope.Ack {
+	return x.dispatch(envelope.SlashCommand, map[string]string{"user_id": user, "user_name": strings.ToLower(user),
+		"channel_id": "C1", "command": "/sticker", "text": text, "response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n)})
+}
+
+func (x *explorer) mention(user, text string) {
+	x.dispatch(envelope.Event, map[string]any{"type": "event_callback", "event_id": fmt.Sprint("Ev", x.n),
+		"event": map[string]any{"type": eventAppMention, "user": user, "channel": "C1", "ts": "1.2", "text": text}})
+}
+
+// messageShortcut uses the message shortcut callback on a message in C1.
+func (x *explorer) messageShortcut(user, callback string) {
+	x.dispatch(envelope.Interactive, map[string]any{"type": "message_action", "callback_id": callback,
+		"user": map[string]any{"id": user, "username": strings.ToLower(user)}, "channel": map[string]any{"id": "C1"},
+		"message_ts": "1.2", "message": map[string]any{"ts": "1.2", "text": "hi"},
+		"response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n)})
+}
+
+// globalShortcut uses the global shortcut callback.
+func (x *explorer) globalShortcut(user, callback string) {
+	x.dispatch(envelope.Interactive, map[string]any{"type": "shortcut", "callback_id": callback,
+		"user": map[string]any{"id": user, "username": strings.ToLower(user)}, "trigger_id": fmt.Sprint("t", x.n)})
+}
+
+// submit sends a view_submission of callback with values by block.
+func (x *explorer) submit(user, callback, meta string, values map[string]string) envelope.Ack {
+	state := map[string]any{}
+	for block, v := range values {
+		state[block] = map[string]any{block: map[string]any{"type": "plain_text_input", "value": v}}
+	}
+	return x.dispatch(envelope.Interactive, map[string]any{"type": "view_submission", "user": map[string]any{"id": user},
+		"view": map[string]any{"callback_id": callback, "private_metadata": meta, "state": map[string]any{"values": state}}})
+}
+
+// explore uses, as user, everything the bot showed that was not used yet.
+func (x *explorer) explore(user string) {
+	t := x.t
+	for round := 0; round < 50; round++ {
+		shown := x.rec.take()
+		if len(shown) == 0 {
+			break
+		}
+		for _, s := range shown {
+			if s.callback != "" {
+				x.reach(tableViews, s.callback)
+				if _, ok := x.b.routes.tables[tableViews][s.callback]; !ok {
+					t.Errorf("a view's callback_id %q is not routed", s.callback)
+					continue
+				}
+				meta := `{"c":"C1"}`
+				switch s.callback {
+				case viewEdit:
+					meta = `{"c":"C1","id":1}`
+				case viewPicker:
+					meta = s.meta
+				}
+				if ack := x.submit(user, s.callback, meta, map[string]string{blockName: fmt.Sprint("new ", x.n),
+					blockURL: "https://x.example/new.png"}); ack != nil && x.b.isAdmin(user) {
+					t.Errorf("submitting %s: ack %#v", s.callback, ack)
+				}
+			}
+			for _, e := range s.elements() {
+				x.reach(tableActions, e.actionID)
+				if _, ok := x.b.routes.tables[tableActions][e.actionID]; !ok {
+					t.Errorf("action_id %q (block %q) is not routed", e.actionID, e.blockID)
+					continue
+				}
+				if x.used[e] {
+					continue
+				}
+				x.used[e] = true
+				click := map[string]any{"type": "block_actions",
+					"user":    map[string]any{"id": user, "username": strings.ToLower(user), "name": strings.ToLower(user)},
+					"channel": map[string]any{"id": "C1"}, "response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n),
+					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}}
+				if s.callback != "" {
+					// A click in a view carries the view (its state: the
+					// conversation chosen in a picker), and no channel or
+					// response_url.
+					delete(click, "response_url")
+					delete(click, "channel")
+					state := map[string]any{"values": map[string]any{blockPickerWhere: map[string]any{actionPickerWhere: map[string]any{
+						"type": "conversations_select", "selected_conversation": "C1"}}}}
+					click["container"] = map[string]any{"type": "view", "view_id": "V1"}
+					click["view"] = map[string]any{"id": "V1", "hash": "h1", "callback_id": s.callback, "private_metadata": s.meta, "state": state}
+				}
+				x.dispatch(envelope.Interactive, click)
+			}
+		}
+	}
+}
+
 // TestRoutes: every id the bot puts in what it shows (a button's
 // action_id, a view's callback_id, …) is routed, and every route can be
 // reached: actions and views by using every surface the bot shows,
@@ -235,105 +390,27 @@ func TestRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	n := 0
-	dispatch := func(kind envelope.Kind, payload any) envelope.Ack {
-		n++
-		p, _ := json.Marshal(payload)
-		ack := b.Dispatch(ctx, &envelope.Envelope{Kind: kind, ID: fmt.Sprint("e", n), Payload: p})
-		for len(b.queue) > 0 {
-			b.do(ctx, <-b.queue)
-		}
-		b.background.wg.Wait()
-		return ack
-	}
-	hook := rec.srv.URL + "/hooks/x"
-
+	x := newExplorer(t, b, rec)
 	reached := map[string]map[string]bool{}
-	reach := func(table, id string) {
+	x.reach = func(table, id string) {
 		if reached[table] == nil {
 			reached[table] = map[string]bool{}
 		}
 		reached[table][id] = true
 	}
 	for _, text := range []string{"", "cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list"} {
-		c := parseCommand(text)
-		reach(tableCommands, c.Verb)
-		dispatch(envelope.SlashCommand, map[string]string{"user_id": "UADMIN", "channel_id": "C1", "command": "/sticker",
-			"text": text, "response_url": hook, "trigger_id": fmt.Sprint("t", n)})
+		x.reach(tableCommands, parseCommand(text).Verb)
+		x.command("UADMIN", text)
 	}
 	for _, ev := range []string{eventAppMention} {
-		reach(tableEvents, ev)
-		dispatch(envelope.Event, map[string]any{"type": "event_callback", "event_id": fmt.Sprint("Ev", n),
-			"event": map[string]any{"type": ev, "user": "UADMIN", "channel": "C1", "ts": "1.2", "text": "<@UBOT> cat"}})
+		x.reach(tableEvents, ev)
+		x.mention("UADMIN", "<@UBOT> cat")
 	}
-
-	for _, sc := range []string{shortcutReply, shortcutSend} {
-		reach(tableShortcuts, sc)
-		dispatch(envelope.Interactive, map[string]any{"type": "message_action", "callback_id": sc, "user": map[string]any{"id": "UADMIN"},
-			"channel": map[string]any{"id": "C1"}, "message_ts": "1.2", "message": map[string]any{"ts": "1.2", "text": "hi"},
-			"response_url": hook, "trigger_id": fmt.Sprint("t", n)})
-	}
-	for _, sc := range []string{shortcutSend} {
-		dispatch(envelope.Interactive, map[string]any{"type": "shortcut", "callback_id": sc, "user": map[string]any{"id": "UADMIN"},
-			"trigger_id": fmt.Sprint("t", n)})
-	}
-
-	used := map[element]bool{}
-	for round := 0; round < 50; round++ {
-		shown := rec.take()
-		if len(shown) == 0 {
-			break
-		}
-		for _, s := range shown {
-			if s.callback != "" {
-				reach(tableViews, s.callback)
-				if _, ok := b.routes.tables[tableViews][s.callback]; !ok {
-					t.Errorf("a view's callback_id %q is not routed", s.callback)
-					continue
-				}
-				meta := `{"c":"C1"}`
-				switch s.callback {
-				case viewEdit:
-					meta = `{"c":"C1","id":1}`
-				case viewPicker:
-					meta = s.meta
-				}
-				state := map[string]any{
-					blockName: map[string]any{blockName: map[string]any{"type": "plain_text_input", "value": fmt.Sprint("new ", n)}},
-					blockURL:  map[string]any{blockURL: map[string]any{"type": "plain_text_input", "value": "https://x.example/new.png"}},
-				}
-				if ack := dispatch(envelope.Interactive, map[string]any{"type": "view_submission", "user": map[string]any{"id": "UADMIN"},
-					"view": map[string]any{"callback_id": s.callback, "private_metadata": meta, "state": map[string]any{"values": state}}}); ack != nil {
-					t.Errorf("submitting %s: ack %#v", s.callback, ack)
-				}
-			}
-			for _, e := range s.elements() {
-				reach(tableActions, e.actionID)
-				if _, ok := b.routes.tables[tableActions][e.actionID]; !ok {
-					t.Errorf("action_id %q (block %q) is not routed", e.actionID, e.blockID)
-					continue
-				}
-				if used[e] {
-					continue
-				}
-				used[e] = true
-				click := map[string]any{"type": "block_actions", "user": map[string]any{"id": "UADMIN"},
-					"channel": map[string]any{"id": "C1"}, "response_url": hook, "trigger_id": fmt.Sprint("t", n),
-					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}}
-				// The typed text and the chosen conversation a click in a picker sees.
-				state := map[string]any{"values": map[string]any{blockPickerWhere: map[string]any{actionPickerWhere: map[string]any{
-					"type": "conversations_select", "selected_conversation": "C1"}}}}
-				if s.callback != "" { // a click in a view: no response_url, the view instead
-					delete(click, "response_url")
-					delete(click, "channel")
-					click["container"] = map[string]any{"type": "view", "view_id": "V1"}
-					click["view"] = map[string]any{"id": "V1", "hash": "h1", "callback_id": s.callback, "private_metadata": s.meta, "state": state}
-				}
-				dispatch(envelope.Interactive, click)
-			}
-		}
-	}
+	x.reach(tableShortcuts, shortcutReply)
+	x.messageShortcut("UADMIN", shortcutReply)
+	x.reach(tableShortcuts, shortcutSend)
+	x.globalShortcut("UADMIN", shortcutSend)
+	x.explore("UADMIN")
 
 	for table, routes := range b.routes.tables {
 		for id := range routes {

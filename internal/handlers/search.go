@@ -5,6 +5,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -18,12 +19,12 @@ import (
 
 // searchCommand: "/sticker <words>" and "/sticker search <words>".
 func (b *Bot) searchCommand(ctx context.Context, r *request) error {
-	return b.find(ctx, r.to, r.arg)
+	return b.find(ctx, r.to, r.arg, originCommand)
 }
 
 // help: "/sticker", "/sticker help", and a mistyped verb.
 func (b *Bot) help(ctx context.Context, r *request) error {
-	return b.respond(ctx, r.to, replyNew, "How to use /sticker", noticeMessage(usageText))
+	return b.respond(ctx, r.to, replyNew, mdf("How to use /sticker"), noticeMessage(usageText))
 }
 
 var leadingMentions = regexp.MustCompile(`^(\s*<@[A-Z0-9]+(\|[^>]*)?>)+`)
@@ -35,13 +36,14 @@ func (b *Bot) mention(ctx context.Context, r *request) error {
 	// parseCommand decodes Slack's entities, once: the mentions are
 	// stripped first, while their brackets are still real.
 	if c := parseCommand(leadingMentions.ReplaceAllString(r.event.Event.Text, "")); c.Verb == verbSearch {
-		return b.find(ctx, r.to, c.Arg)
+		return b.find(ctx, r.to, c.Arg, originMention)
 	}
-	return b.respond(ctx, r.to, replyNew, "How to use stickerbot", noticeMessage(usageText))
+	return b.respond(ctx, r.to, replyNew, mdf("How to use stickerbot"), noticeMessage(usageText))
 }
 
-// find shows the best match for query as a preview.
-func (b *Bot) find(ctx context.Context, to replyTo, query string) error {
+// find shows the best match for query as a preview; how says how it was
+// asked for, which the sticker's attribution will say.
+func (b *Bot) find(ctx context.Context, to replyTo, query string, how origin) error {
 	// The query travels in the buttons: keep it as short as its meaning.
 	query = strings.Join(strings.Fields(norm.NFC.String(query)), " ")
 	if utf8.RuneCountInString(query) > sticker.MaxQueryLen {
@@ -51,14 +53,12 @@ func (b *Bot) find(ctx context.Context, to replyTo, query string) error {
 	q, err := search.ParseQuery(query)
 	switch {
 	case errors.Is(err, search.ErrEmptyQuery):
-		return b.respond(ctx, to, replyNew, "How to use /sticker", noticeMessage(usageText))
+		return b.respond(ctx, to, replyNew, mdf("How to use /sticker"), noticeMessage(usageText))
 	case errors.Is(err, search.ErrQueryTooLong):
 		b.notice(ctx, to, replyNew, msgTooLong)
 		return nil
 	}
-	start := time.Now()
-	m, more, err := b.searcher.Nth(ctx, q, 0)
-	b.obs.Searched(time.Since(start))
+	m, at, err := b.matchAt(ctx, q, 0)
 	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyNew, noMatchText(query))
 		return nil
@@ -67,8 +67,23 @@ func (b *Bot) find(ctx context.Context, to replyTo, query string) error {
 		b.notice(ctx, to, replyNew, msgUnavailable)
 		return err
 	}
-	state := buttonState{StickerID: m.ID, Pos: 0, ThreadTS: to.threadTS, Query: query}
-	return b.preview(ctx, to, replyNew, m.Sticker, state, more, "")
+	state := buttonState{StickerID: m.ID, Pos: 0, Origin: how, ThreadTS: to.threadTS, Query: query}
+	return b.preview(ctx, to, replyNew, m.Sticker, state, at, md{})
+}
+
+// matchAt returns q's match at position pos (from 0) and where it
+// stands, or sticker.ErrNotFound past the last match.
+func (b *Bot) matchAt(ctx context.Context, q search.Query, pos int) (search.Match, place, error) {
+	start := time.Now()
+	page, err := b.searcher.Search(ctx, q, pos, 1)
+	b.obs.Searched(time.Since(start))
+	if err != nil {
+		return search.Match{}, place{}, err
+	}
+	if len(page.Matches) == 0 {
+		return search.Match{}, place{}, fmt.Errorf("search %q at %d: %w", q.String(), pos, sticker.ErrNotFound)
+	}
+	return page.Matches[0], place{pos: pos, total: page.Total, capped: page.Capped}, nil
 }
 
 // next replaces the preview with the following match, or starts over from
@@ -84,12 +99,12 @@ func (b *Bot) next(ctx context.Context, r *request) error {
 		return nil
 	}
 	state.Pos++
-	note := ""
-	m, more, err := b.searcher.Nth(ctx, q, state.Pos)
+	var note md
+	m, at, err := b.matchAt(ctx, q, state.Pos)
 	if errors.Is(err, sticker.ErrNotFound) && state.Pos > 0 {
 		// Past the last match (or the library shrank): wrap around.
-		state.Pos, note = 0, "No more matches, back to the best one"
-		m, more, err = b.searcher.Nth(ctx, q, 0)
+		state.Pos, note = 0, mdf("No more matches, back to the best one")
+		m, at, err = b.matchAt(ctx, q, 0)
 	}
 	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyReplace, noMatchText(state.Query))
@@ -100,7 +115,7 @@ func (b *Bot) next(ctx context.Context, r *request) error {
 		return err
 	}
 	state.StickerID = m.ID
-	return b.preview(ctx, to, replyReplace, m.Sticker, state, more, note)
+	return b.preview(ctx, to, replyReplace, m.Sticker, state, at, note)
 }
 
 // cancel removes the preview.
@@ -109,7 +124,7 @@ func (b *Bot) cancel(ctx context.Context, r *request) error {
 	if !ok {
 		return nil
 	}
-	return b.respond(ctx, to, replyDelete, "", nil)
+	return b.respond(ctx, to, replyDelete, md{}, nil)
 }
 
 // previewButton reads the state the preview's button carries, and where
@@ -130,14 +145,14 @@ func (b *Bot) previewButton(ctx context.Context, r *request) (buttonState, reply
 // preview shows st as the preview. When Slack refuses to show its image (a
 // dead image URL), the preview goes out without it, so Next still leads
 // on to the other matches.
-func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticker.Sticker, state buttonState, more bool, note string) error {
+func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticker.Sticker, state buttonState, at place, note md) error {
 	err := b.showSticker(ctx, &st, func(st sticker.Sticker) error {
-		return b.respond(ctx, to, mode, previewText(st), previewMessage(st, state, more, note))
+		return b.respond(ctx, to, mode, previewText(st), previewMessage(st, state, at, note))
 	})
 	if err == nil || !refusedBlocks(err) {
 		return err
 	}
 	b.log.Warn("Slack refused a sticker's image", "sticker_id", st.ID, "err", err)
-	blocks := previewMessage(st, state, more, joinNotes(note, msgNoImage))
-	return b.respond(ctx, to, mode, previewText(st), blocks[1:])
+	blocks := previewMessage(st, state, at, joinMD(" · ", note, msgNoImage))
+	return b.respond(ctx, to, mode, previewText(st), withoutImages(blocks))
 }

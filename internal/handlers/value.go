@@ -14,45 +14,74 @@ import (
 type buttonState struct {
 	StickerID int64
 	Pos       int    // position of the sticker among the query's matches
+	Origin    origin // how the preview was asked for, for the attribution
 	ThreadTS  string // thread of the mention that asked, if any
 	Query     string
 }
 
-const (
-	valueVersion = "1"
-	maxPos       = 10_000
-)
+const maxPos = 10_000
 
 var errBadValue = errors.New("malformed button value")
 
-// encode writes "1|id|pos|thread|query". The query is last so it may hold
-// any character, "|" included; with MaxQueryLen it stays far below Block
-// Kit's 2000-character limit on button values.
+// encode writes "2|id|pos|origin|thread|query". The query is last so it
+// may hold any character, "|" included; with MaxQueryLen it stays far
+// below Block Kit's 2000-character limit on button values.
 func (b buttonState) encode() string {
-	return strings.Join([]string{valueVersion, strconv.FormatInt(b.StickerID, 10),
-		strconv.Itoa(b.Pos), b.ThreadTS, b.Query}, "|")
+	return strings.Join([]string{"2", strconv.FormatInt(b.StickerID, 10),
+		strconv.Itoa(b.Pos), string(rune(b.Origin)), b.ThreadTS, b.Query}, "|")
 }
 
-// decodeButton parses a value written by encode. Values come back from
-// Slack's clients and can be forged, so every field is checked.
+// decodeButton parses a value written by encode, or by the version before
+// it ("1|id|pos|thread|query", without the origin: a preview still on
+// screen when the bot was upgraded). Values come back from Slack's clients
+// and can be forged, so every field is checked.
 func decodeButton(v string) (buttonState, error) {
-	parts := strings.SplitN(v, "|", 5)
-	if len(parts) != 5 || parts[0] != valueVersion || !utf8.ValidString(v) {
+	if !utf8.ValidString(v) {
 		return buttonState{}, errBadValue
 	}
-	id, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || id <= 0 {
+	version, rest, _ := strings.Cut(v, "|")
+	var id, pos, org, thread, query string
+	switch version {
+	case "1":
+		parts := strings.SplitN(rest, "|", 4)
+		if len(parts) != 4 {
+			return buttonState{}, errBadValue
+		}
+		id, pos, thread, query = parts[0], parts[1], parts[2], parts[3]
+		org = string(rune(originUnknown))
+		if thread != "" {
+			org = string(rune(originMention)) // only mentions answer in threads
+		}
+	case "2":
+		parts := strings.SplitN(rest, "|", 5)
+		if len(parts) != 5 {
+			return buttonState{}, errBadValue
+		}
+		id, pos, org, thread, query = parts[0], parts[1], parts[2], parts[3], parts[4]
+	default:
 		return buttonState{}, errBadValue
 	}
-	pos, err := strconv.Atoi(parts[2])
-	if err != nil || pos < 0 || pos > maxPos {
+	b := buttonState{ThreadTS: thread, Query: query}
+	var err error
+	if b.StickerID, err = strconv.ParseInt(id, 10, 64); err != nil || b.StickerID <= 0 {
 		return buttonState{}, errBadValue
 	}
-	if len(parts[3]) > 32 || strings.Trim(parts[3], "0123456789.") != "" {
+	if b.Pos, err = strconv.Atoi(pos); err != nil || b.Pos < 0 || b.Pos > maxPos {
 		return buttonState{}, errBadValue
 	}
-	if parts[4] == "" || utf8.RuneCountInString(parts[4]) > sticker.MaxQueryLen {
+	if len(org) != 1 {
 		return buttonState{}, errBadValue
 	}
-	return buttonState{StickerID: id, Pos: pos, ThreadTS: parts[3], Query: parts[4]}, nil
+	switch b.Origin = origin(org[0]); b.Origin {
+	case originUnknown, originCommand, originMention:
+	default:
+		return buttonState{}, errBadValue
+	}
+	if len(thread) > 32 || strings.Trim(thread, "0123456789.") != "" {
+		return buttonState{}, errBadValue
+	}
+	if query == "" || utf8.RuneCountInString(query) > sticker.MaxQueryLen {
+		return buttonState{}, errBadValue
+	}
+	return b, nil
 }

@@ -160,6 +160,8 @@ func lookupMethod(name string) apiMethod {
 		return (*Server).viewsPublish
 	case "files.info":
 		return (*Server).filesInfo
+	case "users.info":
+		return (*Server).usersInfo
 	case "files.getUploadURLExternal":
 		return (*Server).filesGetUploadURLExternal
 	case "files.completeUploadExternal":

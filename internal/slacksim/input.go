@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unicode/utf8"
 )
 
 // What a person types or chooses in a modal's inputs, before submitting
@@ -185,7 +186,7 @@ func (s *Server) Type(ctx context.Context, tp Typing, opts ...DeliverOption) Del
 		err = fmt.Errorf("%s is a %v, not a plain_text_input", tp.ActionID, e["type"])
 	}
 	if err == nil {
-		if n, ok := e["max_length"].(float64); ok && runes(tp.Value) > int(n) {
+		if n, ok := e["max_length"].(float64); ok && utf8.RuneCountInString(tp.Value) > int(n) {
 			err = fmt.Errorf("%s takes at most %v characters", tp.ActionID, n)
 		}
 	}

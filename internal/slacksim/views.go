@@ -182,56 +182,26 @@ func (s *Server) parseViewTypeLocked(raw, typ string) (map[string]any, *apiResp)
 		r := invalidArgs([]string{"must provide an object [json-pointer:/view]"})
 		return nil, &r
 	}
-	c := &blockCheck{s: s, blockIDs: map[string]bool{}}
+	var errs []string
 	if t, _ := str(v["type"]); t != typ {
-		c.add("/view/type", "must be %s", typ)
+		errs = append(errs, "must be "+typ+" [json-pointer:/view/type]")
 	}
-	c.text("/view/title", v["title"], 24, true, typ == "modal")
-	c.text("/view/close", v["close"], 24, true, false)
-	c.text("/view/submit", v["submit"], 24, true, false)
-	c.maxLen("/view/private_metadata", v["private_metadata"], 3000)
-	c.maxLen("/view/callback_id", v["callback_id"], 255)
-	c.maxLen("/view/external_id", v["external_id"], 255)
-	blocksRaw := mustJSON(v["blocks"])
-	surface := surfaceModal
-	if typ == "home" {
-		surface = surfaceHome
+	probs, err := s.blockChecker().View(json.RawMessage(raw))
+	if err != nil {
+		errs = append(errs, "must provide an object [json-pointer:/view]")
 	}
-	errs, ok := s.validateBlocksLocked(blocksRaw, surface)
-	if !ok {
-		c.add("/view/blocks", "must provide an array")
+	for _, p := range probs {
+		errs = append(errs, p.String())
 	}
-	for _, e := range errs {
-		c.errs = append(c.errs, replaceFirst(e, "[json-pointer:/blocks", "[json-pointer:/view/blocks"))
-	}
-	hasInput := false
-	if bs, ok := v["blocks"].([]any); ok {
-		for _, b := range bs {
-			if m, ok := b.(map[string]any); ok && m["type"] == "input" {
-				hasInput = true
-			}
-		}
-	}
-	if hasInput && v["submit"] == nil && typ == "modal" {
-		c.add("/view", "must provide submit when the view has input blocks")
-	}
-	if len(c.errs) > 0 {
-		r := invalidArgs(c.errs)
+	if len(errs) > 0 {
+		r := invalidArgs(errs)
 		return nil, &r
 	}
+	blocksRaw := mustJSON(v["blocks"])
 	var blocks any
 	_ = json.Unmarshal(normalizeBlocks(blocksRaw), &blocks)
 	v["blocks"] = blocks
 	return v, nil
-}
-
-func replaceFirst(s, old, repl string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + repl + s[i+len(old):]
-		}
-	}
-	return s
 }
 
 // stackLocked returns the open views of user, bottom first. s.mu must be held.

@@ -19,6 +19,31 @@ type User struct {
 	ID       string
 	Name     string // the handle, as typed after @
 	RealName string
+	// DisplayName is the name they chose to be shown by; "" for none
+	// (Slack then shows RealName).
+	DisplayName string
+	// Avatar is their picture's URL (users.info's image_48); "" for
+	// none. The default users have one at avatars.example.com.
+	Avatar string
+}
+
+// usersInfo answers users.info: the person's names and pictures, or
+// user_not_found.
+func (s *Server) usersInfo(a apiArgs) apiResp {
+	u, ok := s.user(a.get("user"))
+	if !ok {
+		return errResp("user_not_found")
+	}
+	avatar := u.Avatar
+	return okResp(map[string]any{"user": map[string]any{
+		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "deleted": false, "is_bot": false,
+		"profile": map[string]any{
+			"real_name": u.RealName, "real_name_normalized": u.RealName,
+			"display_name": u.DisplayName, "display_name_normalized": u.DisplayName,
+			"image_24": strings.Replace(avatar, "-48.", "-24.", 1), "image_48": avatar,
+			"image_72": strings.Replace(avatar, "-48.", "-72.", 1), "team": TeamID,
+		},
+	}})
 }
 
 // App is how the app is configured in Slack (its manifest): what Slack
@@ -52,7 +77,10 @@ func WithUsers(users ...User) Option {
 func WithApp(a App) Option { return func(c *config) { c.app = &a } }
 
 func defaultUsers() []User {
-	return []User{{ID: "U1", Name: "u1", RealName: "User One"}, {ID: "U2", Name: "u2", RealName: "User Two"}, {ID: "U3", Name: "u3", RealName: "User Three"}}
+	avatar := func(id string) string { return "https://avatars.example.com/" + id + "-48.png" }
+	return []User{{ID: "U1", Name: "u1", RealName: "User One", Avatar: avatar("U1")},
+		{ID: "U2", Name: "u2", RealName: "User Two", Avatar: avatar("U2")},
+		{ID: "U3", Name: "u3", RealName: "User Three", Avatar: avatar("U3")}}
 }
 
 // Users returns the workspace's people.

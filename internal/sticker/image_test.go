@@ -99,13 +99,13 @@ func TestFileRoundTripWithImages(t *testing.T) {
 		{Name: "none"},
 	})
 	_, err = ReadFile(bytes.NewReader(bad), "import")
-	var fe FileErrors
-	if !errors.As(err, &fe) || len(fe) != 3 {
+	var fe *FileErrors
+	if !errors.As(err, &fe) || len(fe.Rows) != 3 {
 		t.Fatalf("bad rows: %v", err)
 	}
-	for i, want := range []string{"row 0: image: is image/gif, not image/png", "row 1: image: give either", "row 2: image_url: is missing"} {
-		if !strings.HasPrefix(fe[i].Error(), want) {
-			t.Errorf("%q, want %q", fe[i].Error(), want)
+	for i, want := range []string{"row 1 (line 1): image: is image/gif, not image/png", "row 2 (line 1): image: give either", "row 3 (line 1): image_url: is missing"} {
+		if !strings.HasPrefix(fe.Rows[i].Error(), want) {
+			t.Errorf("%q, want %q", fe.Rows[i].Error(), want)
 		}
 	}
 }

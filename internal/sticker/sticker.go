@@ -5,7 +5,6 @@ package sticker
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -16,12 +15,11 @@ import (
 
 // Limits. The schema enforces the same ones as constraints.
 const (
-	MaxNameLen   = 80
-	MaxTagLen    = 50
-	MaxTags      = 20
-	MaxURLLen    = 3000 // Block Kit's image_url limit
-	MaxQueryLen  = 100
-	MaxImportRow = 100_000
+	MaxNameLen  = 80
+	MaxTagLen   = 50
+	MaxTags     = 20
+	MaxURLLen   = 3000 // Block Kit's image_url limit
+	MaxQueryLen = 100
 )
 
 // Sticker is one sticker in the library.
@@ -63,11 +61,16 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 var slackFileID = regexp.MustCompile(`^F[A-Z0-9]{8,}$`)
 
-// Normalize trims the draft's fields and drops empty and repeated tags
-// (tags that fold to the same term count as repeats).
+// Normalize trims the draft's fields, drops empty and repeated tags
+// (tags that fold to the same term count as repeats) and writes the image
+// URL as NormalizeImageURL does (one it cannot make valid stays as given,
+// for Validate to report).
 func (d Draft) Normalize() Draft {
 	d.Name = strings.TrimSpace(d.Name)
 	d.ImageURL = strings.TrimSpace(d.ImageURL)
+	if u, err := NormalizeImageURL(d.ImageURL); err == nil {
+		d.ImageURL = u
+	}
 	d.SlackFileID = strings.TrimSpace(d.SlackFileID)
 	seen := make(map[string]bool, len(d.Tags))
 	tags := make([]string, 0, len(d.Tags))
@@ -108,8 +111,9 @@ func (d Draft) Validate() []FieldError {
 	case d.ImageURL != "" && (d.SlackFileID != "" || d.Image != nil):
 		errs = append(errs, FieldError{"image", "give either an image URL or a file, not both"})
 	case d.ImageURL != "":
-		if err := checkImageURL(d.ImageURL); err != "" {
-			errs = append(errs, FieldError{"image_url", err})
+		var fe FieldError
+		if _, err := NormalizeImageURL(d.ImageURL); errors.As(err, &fe) {
+			errs = append(errs, fe)
 		}
 	default:
 		if d.SlackFileID != "" && !slackFileID.MatchString(d.SlackFileID) {
@@ -121,17 +125,6 @@ func (d Draft) Validate() []FieldError {
 		}
 	}
 	return errs
-}
-
-func checkImageURL(s string) string {
-	if len(s) > MaxURLLen {
-		return fmt.Sprintf("is %d characters; at most %d", len(s), MaxURLLen)
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsAny(s, " \t\r\n") {
-		return "must be an https:// URL"
-	}
-	return ""
 }
 
 // ParseTags splits what a person typed into tags: commas separate tags

@@ -3,19 +3,13 @@ package store
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stickerbot/stickerbot/internal/fold"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
-
-// exportTimeout bounds Export and Import, which read or write the
-// whole library.
-const exportTimeout = 20 * QueryTimeout
 
 // Save creates a sticker (id 0) or replaces sticker id with d: name, tags,
 // image URL, Slack file and stored image (d.Image; nil removes a stored
@@ -40,15 +34,21 @@ func (s *Store) Save(ctx context.Context, id int64, d sticker.Draft) (sticker.St
 	if err != nil {
 		return sticker.Sticker{}, fmt.Errorf("save sticker: %w", translate(err))
 	}
-	// Committed: reading it back must not fail for the caller's deadline
-	// (a modal's ack budget), or the admin would be told to save again.
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), QueryTimeout)
-	defer rcancel()
-	return s.Get(rctx, id)
+	return s.getCommitted(ctx, id)
 }
 
-// saveSticker inserts (id 0) or updates a sticker with its stored image
-// and search terms, and returns its id.
+// getCommitted reads back sticker id after its change has committed:
+// reading it must not fail for the caller's deadline (a modal's ack
+// budget), or the admin would be told to do again what is done.
+func (s *Store) getCommitted(ctx context.Context, id int64) (sticker.Sticker, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), QueryTimeout)
+	defer cancel()
+	return s.Get(ctx, id)
+}
+
+// saveSticker inserts (id 0) or updates a sticker with its stored image,
+// and returns its id. Search learns of the change from the row itself
+// (changed_xid) and its notification.
 func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int64, error) {
 	if id == 0 {
 		const q = `INSERT INTO stickers (name, name_key, tags, image_url, slack_file_id, added_by)
@@ -79,20 +79,7 @@ func saveSticker(ctx context.Context, tx pgx.Tx, id int64, d sticker.Draft) (int
 	} else if _, err := tx.Exec(ctx, `DELETE FROM sticker_images WHERE sticker_id = $1`, id); err != nil {
 		return 0, err
 	}
-	if d.ImageURL != "" || d.SlackFileID != "" {
-		return id, writeTerms(ctx, tx, id, d)
-	}
-	return id, hideSticker(ctx, tx, id)
-}
-
-// hideSticker removes the search terms of sticker id, which cannot be
-// shown yet.
-func hideSticker(ctx context.Context, tx dbtx, id int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM sticker_terms WHERE sticker_id = $1`, id); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `DELETE FROM sticker_keys WHERE sticker_id = $1`, id)
-	return err
+	return id, nil
 }
 
 // Image returns the stored image of sticker id, or sticker.ErrNotFound if it has
@@ -117,26 +104,22 @@ func (s *Store) SetSlackFile(ctx context.Context, id int64, fileID string, sum [
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var d sticker.Draft
 		var stored []byte
-		const q = `SELECT s.name, s.tags, i.sha256 FROM stickers s
+		const q = `SELECT i.sha256 FROM stickers s
 			JOIN sticker_images i ON i.sticker_id = s.id WHERE s.id = $1 FOR UPDATE OF s`
-		if err := tx.QueryRow(ctx, q, id).Scan(&d.Name, &d.Tags, &stored); err != nil {
+		if err := tx.QueryRow(ctx, q, id).Scan(&stored); err != nil {
 			return err
 		}
 		if !bytes.Equal(stored, sum) {
 			return sticker.ErrImageChanged
 		}
-		if _, err := tx.Exec(ctx, `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, id, fileID); err != nil {
-			return err
-		}
-		d.SlackFileID = fileID
-		return writeTerms(ctx, tx, id, d)
+		_, err := tx.Exec(ctx, `UPDATE stickers SET slack_file_id = $2 WHERE id = $1`, id, fileID)
+		return err
 	})
 	if err != nil {
 		return sticker.Sticker{}, fmt.Errorf("set the Slack file of sticker %d: %w", id, translate(err))
 	}
-	return s.Get(ctx, id)
+	return s.getCommitted(ctx, id)
 }
 
 // StoredImages lists, by id, up to limit stickers with a stored image and
@@ -186,86 +169,4 @@ func (s *Store) List(ctx context.Context, offset, limit int) ([]sticker.Sticker,
 		return out, n, err
 	}
 	return out, total, nil
-}
-
-// Export returns the whole library, in name order, as rows that
-// sticker.ReadFile and Import take back: stored images travel as
-// their bytes.
-func (s *Store) Export(ctx context.Context) ([]sticker.FileRow, error) {
-	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
-	defer cancel()
-	const q = `SELECT s.name, s.tags, coalesce(s.image_url, ''), coalesce(s.slack_file_id, ''),
-			coalesce(i.content_type, ''), i.data
-		FROM stickers s LEFT JOIN sticker_images i ON i.sticker_id = s.id
-		ORDER BY s.name_key, s.id`
-	rows, err := s.pool.Query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", translate(err))
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sticker.FileRow, error) {
-		var row sticker.FileRow
-		err := r.Scan(&row.Name, &row.Tags, &row.ImageURL, &row.SlackFileID, &row.ImageContentType, &row.ImageData)
-		return row, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", translate(err))
-	}
-	return out, nil
-}
-
-// Import adds or updates every draft (as sticker.ReadFile returns them,
-// stored images included) in one transaction, matching existing stickers
-// by folded name: either all drafts are stored or none, and a draft equal
-// to its sticker counts as unchanged, so importing twice changes nothing.
-func (s *Store) Import(ctx context.Context, drafts []sticker.Draft) (ImportResult, error) {
-	for i, d := range drafts {
-		d = d.Normalize()
-		if errs := d.Validate(); errs != nil {
-			return ImportResult{}, fmt.Errorf("import row %d: %w", i, errs[0])
-		}
-		drafts[i] = d
-	}
-	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
-	defer cancel()
-	var res ImportResult
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		res = ImportResult{}
-		for _, d := range drafts {
-			const q = `SELECT s.id, s.name, s.tags, coalesce(s.image_url, ''), coalesce(s.slack_file_id, ''),
-					coalesce(i.content_type, ''), i.sha256
-				FROM stickers s LEFT JOIN sticker_images i ON i.sticker_id = s.id
-				WHERE s.name_key = $1 FOR UPDATE OF s`
-			var cur sticker.Draft
-			var id int64
-			var curType string
-			var curSum []byte
-			err := tx.QueryRow(ctx, q, fold.Term(d.Name)).Scan(&id, &cur.Name, &cur.Tags, &cur.ImageURL, &cur.SlackFileID, &curType, &curSum)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				if _, err := saveSticker(ctx, tx, 0, d); err != nil {
-					return err
-				}
-				res.Added++
-				continue
-			case err != nil:
-				return err
-			}
-			sameImage := curSum == nil && d.Image == nil ||
-				curSum != nil && d.Image != nil && curType == d.Image.ContentType && bytes.Equal(curSum, d.Image.SHA256())
-			if sameImage && cur.Name == d.Name && slices.Equal(cur.Tags, d.Tags) &&
-				cur.ImageURL == d.ImageURL && cur.SlackFileID == d.SlackFileID {
-				res.Unchanged++
-				continue
-			}
-			if _, err := saveSticker(ctx, tx, id, d); err != nil {
-				return err
-			}
-			res.Updated++
-		}
-		return nil
-	})
-	if err != nil {
-		return ImportResult{}, fmt.Errorf("import: %w", translate(err))
-	}
-	return res, nil
 }

@@ -165,14 +165,7 @@ func TestExportImport(t *testing.T) {
 	if _, err := src.Save(ctx, 0, sticker.Draft{Name: "uploaded", Tags: []string{"a b"}, Image: img, SlackFileID: "F0BBBBBBBB"}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := src.Export(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := sticker.WriteFile(&buf, rows); err != nil {
-		t.Fatal(err)
-	}
+	buf := exportFile(t, src)
 	drafts, err := sticker.ReadFile(bytes.NewReader(buf.Bytes()), "import")
 	if err != nil {
 		t.Fatalf("ReadFile of an export: %v\n%s", err, buf.Bytes())
@@ -182,14 +175,7 @@ func TestExportImport(t *testing.T) {
 	if err != nil || res.Added != 2 {
 		t.Fatalf("Import: %+v, %v", res, err)
 	}
-	again, err := dst.Export(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf2 bytes.Buffer
-	if err := sticker.WriteFile(&buf2, again); err != nil {
-		t.Fatal(err)
-	}
+	buf2 := exportFile(t, dst)
 	if !bytes.Equal(buf.Bytes(), buf2.Bytes()) {
 		t.Fatalf("round trip changed the library:\n%s\n%s", buf.Bytes(), buf2.Bytes())
 	}
@@ -200,4 +186,18 @@ func TestExportImport(t *testing.T) {
 	if got := find(t, dst, "a b"); !slices.Equal(names(got), []string{"uploaded"}) {
 		t.Fatalf("imported sticker not searchable: %v", names(got))
 	}
+}
+
+// exportFile writes st's library as an import file.
+func exportFile(t *testing.T, st *store.Store) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	fw := sticker.NewFileWriter(&buf)
+	if _, err := st.ExportTo(context.Background(), fw.Write); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
 }

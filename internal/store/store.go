@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,14 +28,15 @@ const QueryTimeout = 3 * time.Second
 
 // Store is the sticker library. Its methods are safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	stall time.Duration // bulkStall, shorter in tests
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, stall: bulkStall} }
 
-// Open connects a pool to databaseURL with the settings search relies on.
-// It does not wait for the database: the first query does.
+// Open connects a pool to databaseURL. It does not wait for the
+// database: the first query does.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -50,9 +50,6 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 		cfg.MaxConns = 20
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
-	// Fuzzy matching uses the trigram operators so the GIN index serves
-	// them; these thresholds decide what counts as a match (see search.go).
-	cfg.ConnConfig.RuntimeParams["pg_trgm.similarity_threshold"] = fmt.Sprint(similarityThreshold)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -81,7 +78,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]st
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
-		goose.WithSessionLocker(locker), goose.WithSlog(logger))
+		goose.WithSessionLocker(locker), goose.WithSlog(logger), goose.WithGoMigrations(migrations.Go()...))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -155,13 +152,6 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// dbtx is what the write helpers need, so one function serves a pool and a
-// transaction alike.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // Delete removes sticker id and returns what it was. The send history
 // stays, with the sticker's name. It returns sticker.ErrNotFound if there is none.
 func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
@@ -173,58 +163,6 @@ func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
 		return st, fmt.Errorf("delete sticker %d: %w", id, translate(err))
 	}
 	return st, nil
-}
-
-// writeTerms replaces the search terms and words of sticker id with those
-// of its name and tags.
-func writeTerms(ctx context.Context, tx dbtx, id int64, d sticker.Draft) error {
-	if err := hideSticker(ctx, tx, id); err != nil {
-		return err
-	}
-	kinds := []int16{0}
-	terms := []string{fold.Term(d.Name)}
-	for _, t := range d.Tags {
-		kinds = append(kinds, 1)
-		terms = append(terms, fold.Term(t))
-	}
-	var words []string
-	for _, t := range terms {
-		words = append(words, strings.Fields(fold.Key(t))...)
-	}
-	slices.Sort(words)
-	words = slices.Compact(words)
-	const qTerms = `INSERT INTO sticker_terms (sticker_id, kind, term)
-		SELECT $1, k, t FROM unnest($2::smallint[], $3::text[]) AS u(k, t)
-		WHERE t <> ''
-		ON CONFLICT DO NOTHING`
-	if _, err := tx.Exec(ctx, qTerms, id, kinds, terms); err != nil {
-		return err
-	}
-	// Sorted keys lock dictionary rows in one order, so concurrent writers
-	// cannot deadlock.
-	const qDict = `INSERT INTO search_keys (key) SELECT unnest($1::text[])
-		ON CONFLICT (key) DO UPDATE SET touched_at = now()`
-	if _, err := tx.Exec(ctx, qDict, words); err != nil {
-		return err
-	}
-	const qKeys = `INSERT INTO sticker_keys (key, sticker_id) SELECT unnest($2::text[]), $1`
-	_, err := tx.Exec(ctx, qKeys, id, words)
-	return err
-}
-
-// PruneKeys removes dictionary words that no sticker has used for an
-// hour, so deleted and renamed stickers don't leave fuzzy matches behind.
-func (s *Store) PruneKeys(ctx context.Context) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*QueryTimeout)
-	defer cancel()
-	const q = `DELETE FROM search_keys k
-		WHERE touched_at < now() - interval '1 hour'
-		AND NOT EXISTS (SELECT 1 FROM sticker_keys s WHERE s.key = k.key)`
-	tag, err := s.pool.Exec(ctx, q)
-	if err != nil {
-		return 0, fmt.Errorf("prune search keys: %w", translate(err))
-	}
-	return tag.RowsAffected(), nil
 }
 
 // RecordSend notes that user sent sticker id into channel and counts the
@@ -282,26 +220,26 @@ func translate(err error) error {
 	return err
 }
 
-// ImportResult counts what Import did.
-type ImportResult struct {
-	Added, Updated, Unchanged int
-}
-
 // Exclusive runs fn while holding a PostgreSQL advisory lock named name,
 // so only one of several replicas sharing the database does a piece of
 // housekeeping at a time. It returns false, without running fn, when
-// another session holds the lock.
+// another session holds the lock. The lock is per schema, like the
+// migration lock: deployments in other schemas of the database have their
+// own. It returns an error, without running fn, when the database is
+// unreachable.
 func (s *Store) Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	defer conn.Release()
-	h := fnv.New64a()
-	h.Write([]byte("stickerbot:" + name))
-	key := int64(h.Sum64())
+	// Advisory locks are database-wide; the schema in the key keeps one
+	// deployment's lock from skipping another's work.
+	const q = `SELECT key, pg_try_advisory_lock(key)
+		FROM (SELECT hashtextextended('stickerbot:' || current_schema() || ':' || $1, 0) AS key) k`
+	var key int64
 	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+	if err := conn.QueryRow(ctx, q, name).Scan(&key, &got); err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if !got {

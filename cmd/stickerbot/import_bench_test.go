@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stickerbot/stickerbot/internal/testdb"
+)
+
+// BenchmarkImport runs the real binary's import and export, each as a
+// process of its own so its peak memory (VmHWM) is its own, on libraries from testdb.Library (heavy-tailed
+// tags, names of repeated words) of 100,000 and 1,000,000 stickers:
+//
+//   - fresh: import into an empty library (a new database each time);
+//   - unchanged: import the same file again;
+//   - export: export the library to a file.
+//
+// It does so twice: with the binary as built, which still fills the search
+// tables, and with -tags nosearchimport, which leaves them out. Run it with:
+//
+//	go test -run '^$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./cmd/stickerbot/
+func BenchmarkImport(b *testing.B) {
+	dir := b.TempDir()
+	bins := map[string]string{}
+	for _, v := range []struct{ name, tags string }{{"search-tables", ""}, {"no-search-tables", "nosearchimport"}} {
+		bin := filepath.Join(dir, "stickerbot-"+v.name)
+		build := exec.Command("go", "build", "-tags", v.tags, "-o", bin, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			b.Fatalf("build: %v\n%s", err, out)
+		}
+		bins[v.name] = bin
+	}
+	for _, n := range []int{100_000, 1_000_000} {
+		path := testdb.LibraryFile(b, n, 1)
+		for _, variant := range []string{"search-tables", "no-search-tables"} {
+			bin := bins[variant]
+			b.Run(fmt.Sprintf("%s/%d/fresh", variant, n), func(b *testing.B) {
+				var peak int64
+				for b.Loop() {
+					b.StopTimer()
+					db := testdb.NewDatabase(b, testdb.Options{})
+					b.StartTimer()
+					peak = max(peak, runCommand(b, bin, db.URL, "import", path))
+				}
+				report(b, n, peak)
+			})
+			b.Run(fmt.Sprintf("%s/%d/unchanged", variant, n), func(b *testing.B) {
+				db := testdb.NewDatabase(b, testdb.Options{})
+				runCommand(b, bin, db.URL, "import", path)
+				var peak int64
+				for b.Loop() {
+					peak = max(peak, runCommand(b, bin, db.URL, "import", path))
+				}
+				report(b, n, peak)
+			})
+			if variant != "search-tables" {
+				continue // export reads the same library either way
+			}
+			b.Run(fmt.Sprintf("%d/export", n), func(b *testing.B) {
+				db := testdb.NewDatabase(b, testdb.Options{})
+				runCommand(b, bins["no-search-tables"], db.URL, "import", path) // the quicker way in
+				out := filepath.Join(b.TempDir(), "export.json")
+				var peak int64
+				for b.Loop() {
+					peak = max(peak, runCommand(b, bin, db.URL, "export", out))
+				}
+				report(b, n, peak)
+			})
+		}
+		os.Remove(path)
+	}
+}
+
+// runCommand runs stickerbot with args against databaseURL and returns its
+// peak RSS in bytes: its VmHWM, read every 10 ms while it runs. (The
+// rusage of a child started by a Go program is no good for this: Linux
+// keeps the high-water mark across exec, so it reports the parent's.)
+func runCommand(b *testing.B, bin, databaseURL string, args ...string) int64 {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = []string{"DATABASE_URL=" + databaseURL}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	var peak atomic.Int64
+	done := make(chan struct{})
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		for {
+			if hwm, ok := vmHWM(cmd.Process.Pid); ok {
+				peak.Store(max(peak.Load(), hwm))
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	<-polled
+	if err != nil {
+		b.Fatalf("stickerbot %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	b.Logf("%s in %s: %s", args[0], time.Since(start).Round(time.Millisecond), strings.TrimSpace(out.String()))
+	return peak.Load()
+}
+
+// vmHWM reads a running process's peak RSS.
+func vmHWM(pid int) (int64, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}
+
+func report(b *testing.B, rows int, peak int64) {
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/op")
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MiB")
+	b.ReportMetric(0, "ns/op")
+}
