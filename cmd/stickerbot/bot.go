@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,6 +68,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 		Library:  written,
 		Claims:   st,
 		Images:   written,
+		StateKey: stateKey(cfg.BotToken.Reveal()),
 		Slack:    api,
 		Logger:   logger,
 		Admins:   cfg.Admins,
@@ -167,6 +170,16 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 	}
 	logger.Info("stickerbot stopped")
 	return nil
+}
+
+// stateKey is the key that signs what the bot keeps in views (a picker's
+// private_metadata). It is derived from the bot token, which every
+// replica shares and a restart keeps, so any of them trusts a picker
+// opened by another; the token itself never leaves the process.
+func stateKey(botToken string) []byte {
+	h := hmac.New(sha256.New, []byte(botToken))
+	h.Write([]byte("stickerbot view state v1"))
+	return h.Sum(nil)
 }
 
 // loadIndex loads the search index with the garbage collector kept

@@ -48,6 +48,8 @@ type harness struct {
 	// botURL (http://127.0.0.1:PORT) and secret (the signing secret) are
 	// set in HTTP mode.
 	botURL, secret string
+	// vars is the bot's environment, for starting another one like it.
+	vars map[string]string
 }
 
 // transports are the ways Slack delivers to the bot: Socket Mode, and
@@ -141,7 +143,7 @@ func startBot(t *testing.T, env map[string]string, opts ...slacksim.Option) *har
 	} else {
 		fs.WaitConnections(tctx, 2)
 	}
-	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret}
+	return &harness{fs: fs, db: db, store: st, logs: logs, ctx: tctx, mode: mode, botURL: botURL, secret: secret, vars: vars}
 }
 
 // launchBot runs the bot (run, as main does) with vars as its environment
@@ -360,7 +362,6 @@ func TestNoMatchHelpAndUnknown(t *testing.T) {
 			h := startBot(t, transportEnv(mode))
 			cases := []struct{ text, want string }{
 				{"search xyzzyplugh", "No sticker matches"},
-				{"", "/sticker search"},
 				{"help", "/sticker search"},
 				{"serach cat", "/sticker search"},
 				{"--verbose", "/sticker search"},
@@ -372,6 +373,8 @@ func TestNoMatchHelpAndUnknown(t *testing.T) {
 					t.Errorf("/sticker %s answered %q, want %q", c.text, text, c.want)
 				}
 			}
+			// "/sticker" alone opens the picker instead (picker_e2e_test.go).
+			h.openPicker(t, "U1", "C1")
 		})
 	}
 }

@@ -28,29 +28,64 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
-// imageBlock shows a sticker from its URL or its Slack file; ok is false
-// when it has neither that Block Kit takes (an image URL stored before
-// URLs were normalised, which could not be made valid).
-func imageBlock(st sticker.Sticker) (b slack.Block, ok bool) {
-	alt := clip(st.Name, maxAltTextLen)
-	title := plain(clip(st.Name, maxTitleLen))
+// stickerImage is where a sticker's image comes from: its Slack file, or
+// its URL as Block Kit takes it; ok is false when it has neither (an
+// image URL stored before URLs were normalised, which could not be made
+// valid).
+func stickerImage(st sticker.Sticker) (url string, file *slack.SlackFileObject, ok bool) {
 	if st.ImageURL == "" && st.SlackFileID != "" {
-		return slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: st.SlackFileID}, alt, "", title), true
+		return "", &slack.SlackFileObject{ID: st.SlackFileID}, true
 	}
 	u, err := sticker.NormalizeImageURL(st.ImageURL)
 	if err != nil {
+		return "", nil, false
+	}
+	return u, nil, true
+}
+
+// imageBlock shows a sticker from its URL or its Slack file; ok is false
+// when it has neither that Block Kit takes (see stickerImage).
+func imageBlock(st sticker.Sticker) (b slack.Block, ok bool) {
+	u, file, ok := stickerImage(st)
+	if !ok {
 		return nil, false
+	}
+	alt := clip(st.Name, maxAltTextLen)
+	title := plain(clip(st.Name, maxTitleLen))
+	if file != nil {
+		return slack.NewImageBlockSlackFile(file, alt, "", title), true
 	}
 	return slack.NewImageBlock(u, alt, "", title), true
 }
 
-// withoutImages returns blocks without their image blocks.
+// imageElement is a sticker's image as a small picture beside text (a
+// picker's result); ok is false as for imageBlock.
+func imageElement(st sticker.Sticker) (e *slack.ImageBlockElement, ok bool) {
+	u, file, ok := stickerImage(st)
+	if !ok {
+		return nil, false
+	}
+	alt := clip(st.Name, maxAltTextLen)
+	if file != nil {
+		return slack.NewImageBlockElementSlackFile(file, alt), true
+	}
+	return slack.NewImageBlockElement(u, alt), true
+}
+
+// withoutImages returns blocks without their images (image blocks, and
+// pictures beside a section's text), for when Slack refuses one.
 func withoutImages(blocks []slack.Block) []slack.Block {
 	var out []slack.Block
 	for _, b := range blocks {
-		if b.BlockType() != slack.MBTImage {
-			out = append(out, b)
+		switch s, _ := b.(*slack.SectionBlock); {
+		case b.BlockType() == slack.MBTImage:
+			continue
+		case s != nil && s.Accessory != nil && s.Accessory.ImageElement != nil:
+			c := *s
+			c.Accessory = nil
+			b = &c
 		}
+		out = append(out, b)
 	}
 	return out
 }
@@ -130,22 +165,32 @@ func previewMessage(st sticker.Sticker, state buttonState, at place, note md) []
 func previewText(st sticker.Sticker) md { return mdf("Sticker preview: %s", st.Name) }
 
 // origin is how a sticker was asked for, which its attribution says. A
-// new way to send (a picker, a shortcut) adds its own here.
+// new way to send adds its own here.
 type origin byte
 
 const (
-	originUnknown origin = '-' // a preview made before the origin was kept
-	originCommand origin = 'c' // /sticker
-	originMention origin = 'm' // @stickerbot
+	originUnknown  origin = '-' // a preview made before the origin was kept
+	originCommand  origin = 'c' // /sticker
+	originMention  origin = 'm' // @stickerbot
+	originPicker   origin = 'p' // the picker of "/sticker" alone
+	originReply    origin = 'r' // the picker of the "Reply with a sticker" message shortcut
+	originShortcut origin = 'g' // the picker of the "Send a sticker" global shortcut
 )
 
-// how is the attribution's end: "with /sticker".
+// how is the attribution's end: "with /sticker". It says how others can
+// send one too.
 func (o origin) how() string {
 	switch o {
 	case originCommand:
 		return " with /sticker"
 	case originMention:
 		return " with @stickerbot"
+	case originPicker:
+		return " from the /sticker picker"
+	case originReply:
+		return " with the Reply with a sticker shortcut"
+	case originShortcut:
+		return " with the Send a sticker shortcut"
 	}
 	return ""
 }
@@ -185,8 +230,10 @@ func noticeMessage(text md) []slack.Block {
 }
 
 var usageText = mdf("*Stickers*\n" +
+	"• `/sticker`: pick from a grid that follows what you type, then *Send*\n" +
 	"• `/sticker search <words>` or `/sticker <words>`: preview the best match, then *Send*, *Next* or *Cancel*\n" +
 	"• `@stickerbot <words>` in a channel does the same\n" +
+	"• *Reply with a sticker* in a message's menu posts in its thread; *Send a sticker* in the shortcuts menu posts anywhere\n" +
 	"• `/sticker help`: this message\n" +
 	"Admins: `/sticker add`, `/sticker edit <name>`, `/sticker delete <name>`, `/sticker list`")
 

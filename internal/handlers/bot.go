@@ -1,13 +1,15 @@
 // Package handlers is the bot's behaviour: it turns Slack payloads (slash
-// commands, button clicks, modal submissions, mentions), whichever
-// transport delivered them, into searches, library changes and replies.
+// commands, shortcuts, button clicks and keystrokes, modal submissions,
+// mentions), whichever transport delivered them, into searches, library
+// changes and replies.
 //
 // routes.go lists everything the bot answers to. The files read top to
 // bottom, each calling down, never back up: intake.go (decoding once, the
 // queue, the workers; with router.go and tasks.go), then one file per
-// feature (search.go, send.go, admin_modal.go, admin.go), then the helpers
-// they call down into (images.go, reply.go, blocks.go, value.go,
-// command.go, text.go).
+// feature (search.go, send.go, picker.go with picker_live.go and
+// picker_send.go, admin_modal.go, admin.go), then the helpers they call
+// down into (images.go, reply.go, blocks.go, value.go, command.go,
+// text.go).
 package handlers
 
 import (
@@ -101,8 +103,11 @@ type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 
-	// Library management (admins): the add/edit modal, and images.
+	// Modals: the picker, and the admins' add/edit modal.
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
+
+	// Library management (admins): images.
 	GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 	GetFileInfoContext(ctx context.Context, fileID string, count, page int) (*slack.File, []slack.Comment, *slack.Paging, error)
@@ -130,12 +135,20 @@ func (nopObserver) WebAPIError(string, string)           {}
 
 // Config holds a Bot's dependencies and limits.
 type Config struct {
-	// The sticker library, by use; all required (one *store.Store
-	// serves them all, its Page answering Search).
+	// The sticker library, by use; all required (the in-process index,
+	// *search.Library, answers Search, for the previews and the picker
+	// alike; a *store.Store the rest).
 	Search  Searcher
 	Library Library
 	Claims  Claims
 	Images  Images
+	// Shelves fill the picker before anything is typed; optional.
+	Shelves Shelves
+	// StateKey signs what the bot keeps in views (a picker's
+	// private_metadata): every replica, and the bot after a restart, needs
+	// the same key to trust a picker opened before. When empty, a random
+	// key is made: pickers then last as long as the process.
+	StateKey []byte
 
 	Slack  Slack        // the Web API client (bot token); required
 	Logger *slog.Logger // required
@@ -154,7 +167,10 @@ type Config struct {
 	JobTimeout time.Duration // per job, Web API retries included; default 20s
 	// BusyReplies bounds the goroutines telling users the queue is full.
 	BusyReplies int // default 64
-	Observer    Observer
+	// ViewUpdatesPerMinute bounds the pickers' views.update calls, which
+	// Slack limits per workspace (Tier 4); default 100, with a burst of 20.
+	ViewUpdatesPerMinute int
+	Observer             Observer
 	// SyncPace spaces SyncImages' checks; default 700ms, for Slack's rate
 	// limits (the playground's simulated Slack has none).
 	SyncPace time.Duration
@@ -168,6 +184,8 @@ type Bot struct {
 	library  Library
 	claims   Claims
 	images   Images
+	shelf    Shelves
+	stateKey []byte
 	slack    Slack
 	log      *slog.Logger
 	admins   []string
@@ -185,6 +203,7 @@ type Bot struct {
 	// closes, busy replies); Run waits for it on shutdown.
 	background tasks
 	busy       chan struct{} // semaphore for busy replies
+	renders    renders       // open pickers being updated (picker_live.go)
 }
 
 // New checks cfg and returns a Bot.
@@ -211,11 +230,23 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.SyncPace <= 0 {
 		cfg.SyncPace = syncPace
 	}
+	if cfg.ViewUpdatesPerMinute <= 0 {
+		cfg.ViewUpdatesPerMinute = viewUpdatesPerMinute
+	}
+	if len(cfg.StateKey) == 0 {
+		k, err := newStateKey()
+		if err != nil {
+			return nil, err
+		}
+		cfg.StateKey = k
+	}
 	b := &Bot{
 		searcher: cfg.Search,
 		library:  cfg.Library,
 		claims:   cfg.Claims,
 		images:   cfg.Images,
+		shelf:    cfg.Shelves,
+		stateKey: slices.Clone(cfg.StateKey),
 		slack:    cfg.Slack,
 		log:      cfg.Logger,
 		admins:   slices.Clone(cfg.Admins),
@@ -227,6 +258,7 @@ func New(cfg Config) (*Bot, error) {
 		workers:  cfg.Workers,
 		queue:    make(chan job, cfg.QueueSize),
 		busy:     make(chan struct{}, cfg.BusyReplies),
+		renders:  renders{views: map[string]*viewRender{}, bucket: newBucket(cfg.ViewUpdatesPerMinute, viewUpdateBurst)},
 	}
 	b.routes = b.newRoutes()
 	return b, nil

@@ -10,14 +10,14 @@ type command struct {
 	Arg  string // the rest: a query or a sticker name
 }
 
-// parseCommand reads the text after /sticker. A first word that is not a
-// verb starts a search ("/sticker cat"), unless it looks like a mistyped
-// verb or an option ("/sticker serach cat", "/sticker --help"), which gets
-// the usage rather than a puzzling search.
+// parseCommand reads the text after /sticker. No text opens the picker. A
+// first word that is not a verb starts a search ("/sticker cat"), unless
+// it looks like a mistyped verb or an option ("/sticker serach cat",
+// "/sticker --help"), which gets the usage rather than a puzzling search.
 func parseCommand(text string) command {
 	text = strings.TrimSpace(unescape(text))
 	if text == "" {
-		return command{Verb: verbHelp}
+		return command{Verb: verbPick}
 	}
 	first, rest, _ := strings.Cut(text, " ")
 	rest = strings.TrimSpace(rest)

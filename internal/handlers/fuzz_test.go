@@ -67,6 +67,9 @@ func (stubSlack) PostEphemeralContext(context.Context, string, string, ...slack.
 func (stubSlack) OpenViewContext(context.Context, string, slack.ModalViewRequest) (*slack.ViewResponse, error) {
 	return nil, errStub
 }
+func (stubSlack) UpdateViewContext(context.Context, slack.ModalViewRequest, string, string, string) (*slack.ViewResponse, error) {
+	return nil, errStub
+}
 func (stubSlack) GetFileContext(context.Context, string, io.Writer) error { return errStub }
 func (stubSlack) UploadFileContext(context.Context, slack.UploadFileParameters) (*slack.FileSummary, error) {
 	return nil, errStub
@@ -99,6 +102,7 @@ func FuzzViewSubmission(f *testing.F) {
 		"file": map[string]any{"file": map[string]any{"type": "file_input", "files": []any{map[string]any{"id": "F1", "size": 1e9}}}},
 	})
 	seed("U2", "sticker_add", `not json`, nil)
+	seed("U1", "sticker_picker", `p1:x:{"u":"U1","k":"g","s":3}`, nil)
 	f.Add([]byte(`{"type":"view_submission","view":{"state":{"values":{"name":null}}}}`))
 	f.Add([]byte(`{"type":"view_submission","view":{"state":{"values":{"file":{"file":{"files":[null]}}}}}}`))
 	f.Add([]byte(`[]`))

@@ -151,9 +151,11 @@ func read(env *envelope.Envelope) (*request, error) {
 		r.to = replyTo{responseURL: ic.ResponseURL, channel: channel, user: ic.User.ID}
 		r.claim = claimKey("act:", ic.TriggerID, env)
 		if ic.Type == slack.InteractionTypeBlockActions {
+			// A click in a message comes with a response_url; one in a
+			// modal has none, and its view instead.
 			actions := ic.ActionCallback.BlockActions
-			if len(actions) == 0 || actions[0] == nil || ic.User.ID == "" || ic.ResponseURL == "" {
-				return nil, fmt.Errorf("block actions without an action, user or response_url: %w", errMalformed)
+			if len(actions) == 0 || actions[0] == nil || ic.User.ID == "" || (ic.ResponseURL == "" && ic.View.ID == "") {
+				return nil, fmt.Errorf("block actions without an action, user, or response_url or view: %w", errMalformed)
 			}
 			r.action = actions[0]
 		}
@@ -284,7 +286,7 @@ func (b *Bot) do(base context.Context, j job) {
 			return
 		}
 	}
-	if !j.rt.opensModal && !b.firstTime(ctx, j.r) {
+	if !j.rt.opensModal && !j.rt.idempotent && !b.firstTime(ctx, j.r) {
 		return
 	}
 	if err = j.rt.handle(ctx, j.r); err != nil {

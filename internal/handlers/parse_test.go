@@ -15,8 +15,8 @@ import (
 
 func TestParseCommand(t *testing.T) {
 	tests := []struct{ text, verb, arg string }{
-		{"", "help", ""},
-		{"   ", "help", ""},
+		{"", "pick", ""}, // "/sticker" alone opens the picker
+		{"   ", "pick", ""},
 		{"help", "help", ""},
 		{"search cat", "search", "cat"},
 		{"SEARCH  thumbs up ", "search", "thumbs up"},
@@ -87,7 +87,7 @@ func FuzzParseCommand(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c := parseCommand(s)
 		switch c.Verb {
-		case "help", "search", "add", "edit", "delete", "list", "unknown":
+		case "help", "search", "add", "edit", "delete", "list", "unknown", "pick":
 		default:
 			t.Fatalf("verb %q", c.Verb)
 		}

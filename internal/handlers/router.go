@@ -24,8 +24,9 @@ type answer func(ctx context.Context, r *request) envelope.Ack
 type route struct {
 	handle handler
 	answer answer
-	// opensModal: see the option of that name.
+	// opensModal, idempotent: see the options of those names.
 	opensModal bool
+	idempotent bool
 }
 
 // option changes a route.
@@ -36,6 +37,11 @@ type option func(*route)
 // doing its work twice, and claiming the request first (a database round
 // trip) would eat into the 3 seconds, so it is not claimed.
 func opensModal(rt *route) { rt.opensModal = true }
+
+// idempotent marks a handler whose work may safely be done twice (a
+// keystroke in the picker shows the same results again): it is not
+// claimed, which saves a database write per keystroke.
+func idempotent(rt *route) { rt.idempotent = true }
 
 // Tables of the router, by what their keys are.
 const (

@@ -14,6 +14,9 @@ const (
 	verbDelete  = "delete"
 	verbList    = "list"
 	verbUnknown = "unknown" // "/sticker serach cat", "/sticker --help"
+	// verbPick is "/sticker" alone; no word parses as it, so
+	// "/sticker pick" searches for "pick".
+	verbPick = "pick"
 )
 
 // verbs are the words parseCommand reads as verbs.
@@ -28,12 +31,25 @@ const (
 	actionKeep     = "sticker_delete_cancel" // delete confirmation: no
 	actionListPrev = "sticker_list_prev"     // library list: previous page
 	actionListNext = "sticker_list_next"     // library list: next page
+
+	actionPickerQuery = "picker_query" // picker: the search box, on every keystroke
+	actionPickerSend  = "picker_send"  // picker: a result's Send
+	actionPickerPrev  = "picker_prev"  // picker: previous page
+	actionPickerNext  = "picker_next"  // picker: next page
+)
+
+// Shortcuts (message_action and shortcut), by callback_id; both manifests
+// list each.
+const (
+	shortcutReply = "reply_with_sticker" // message shortcut: "Reply with a sticker"
+	shortcutSend  = "send_sticker"       // global shortcut: "Send a sticker"
 )
 
 // Modals (view_submission), by callback_id.
 const (
-	viewAdd  = "sticker_add"
-	viewEdit = "sticker_edit"
+	viewAdd    = "sticker_add"
+	viewEdit   = "sticker_edit"
+	viewPicker = "sticker_picker"
 )
 
 // Events API events, by type; the manifests subscribe to each.
@@ -43,12 +59,12 @@ const (
 
 // newRoutes maps every way in to the method that handles it. Handlers run
 // on a worker after the ack; answers (modals, option lists) run before it,
-// since what they say can only travel in the ack. Shortcuts (by
-// callback_id, r.shortcut) and external selects' options (block_suggestion,
-// by action_id, r.suggestion) have none yet.
+// since what they say can only travel in the ack. External selects'
+// options (block_suggestion, by action_id, r.suggestion) have none yet.
 func (b *Bot) newRoutes() *router {
 	r := newRouter()
 
+	r.command(verbPick, b.pickCommand, opensModal)
 	r.command(verbSearch, b.searchCommand)
 	r.command(verbHelp, b.help)
 	r.command(verbUnknown, b.help)
@@ -59,6 +75,9 @@ func (b *Bot) newRoutes() *router {
 
 	r.event(eventAppMention, b.mention)
 
+	r.shortcut(shortcutReply, b.pickReply, opensModal)
+	r.shortcut(shortcutSend, b.pickAnywhere, opensModal)
+
 	r.action(actionSend, b.send)
 	r.action(actionNext, b.next)
 	r.action(actionCancel, b.cancel)
@@ -66,9 +85,14 @@ func (b *Bot) newRoutes() *router {
 	r.action(actionKeep, b.adminOnly(b.keepSticker))
 	r.action(actionListPrev, b.adminOnly(b.listPage))
 	r.action(actionListNext, b.adminOnly(b.listPage))
+	r.action(actionPickerQuery, b.pickerTyped, idempotent)
+	r.action(actionPickerPrev, b.pickerPage, idempotent)
+	r.action(actionPickerNext, b.pickerPage, idempotent)
+	r.action(actionPickerSend, b.pickerSend)
 
 	r.view(viewAdd, b.adminForm(b.saveSticker))
 	r.view(viewEdit, b.adminForm(b.saveSticker))
+	r.view(viewPicker, b.pickerSubmitted)
 
 	return r
 }

@@ -123,6 +123,7 @@ func (l *memLibrary) List(_ context.Context, offset, limit int) ([]sticker.Stick
 type surface struct {
 	blocks   []map[string]any
 	callback string // a view's callback_id
+	meta     string // a view's private_metadata
 
 	// As sent: where, the message's text and blocks or the view.
 	path   string          // /api/<method> or the response_url's
@@ -169,11 +170,12 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 		s.public = r.URL.Path == "/api/chat.postMessage"
 	}
 	var view struct {
-		CallbackID string           `json:"callback_id"`
-		Blocks     []map[string]any `json:"blocks"`
+		CallbackID      string           `json:"callback_id"`
+		PrivateMetadata string           `json:"private_metadata"`
+		Blocks          []map[string]any `json:"blocks"`
 	}
 	if len(msg.View) > 0 && json.Unmarshal(msg.View, &view) == nil && view.CallbackID != "" {
-		s.blocks, s.callback, s.raw = view.Blocks, view.CallbackID, msg.View
+		s.blocks, s.callback, s.meta, s.raw = view.Blocks, view.CallbackID, view.PrivateMetadata, msg.View
 	} else if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
 		_ = json.Unmarshal(msg.Blocks, &s.blocks)
 		s.text, s.raw = msg.Text, msg.Blocks
@@ -184,7 +186,7 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 	rec.surfaces = append(rec.surfaces, s)
 	rec.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","message_ts":"1.1","view":{"id":"V1"}}`)
+	fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","message_ts":"1.1","view":{"id":"V1","hash":"h1"}}`)
 }
 
 // take returns what was shown since the last take.
@@ -229,6 +231,9 @@ func (s surface) elements() []element {
 		case "input":
 			if b["dispatch_action"] == true {
 				add(blockID, b["element"])
+				if n := len(out) - 1; n >= 0 && out[n].value == "" {
+					out[n].value = "cat" // what someone types
+				}
 			}
 		default:
 			if a, ok := b["accessory"]; ok {
@@ -287,6 +292,20 @@ func (x *explorer) mention(user, text string) {
 		"event": map[string]any{"type": eventAppMention, "user": user, "channel": "C1", "ts": "1.2", "text": text}})
 }
 
+// messageShortcut uses the message shortcut callback on a message in C1.
+func (x *explorer) messageShortcut(user, callback string) {
+	x.dispatch(envelope.Interactive, map[string]any{"type": "message_action", "callback_id": callback,
+		"user": map[string]any{"id": user, "username": strings.ToLower(user)}, "channel": map[string]any{"id": "C1"},
+		"message_ts": "1.2", "message": map[string]any{"ts": "1.2", "text": "hi"},
+		"response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n)})
+}
+
+// globalShortcut uses the global shortcut callback.
+func (x *explorer) globalShortcut(user, callback string) {
+	x.dispatch(envelope.Interactive, map[string]any{"type": "shortcut", "callback_id": callback,
+		"user": map[string]any{"id": user, "username": strings.ToLower(user)}, "trigger_id": fmt.Sprint("t", x.n)})
+}
+
 // submit sends a view_submission of callback with values by block.
 func (x *explorer) submit(user, callback, meta string, values map[string]string) envelope.Ack {
 	state := map[string]any{}
@@ -313,8 +332,11 @@ func (x *explorer) explore(user string) {
 					continue
 				}
 				meta := `{"c":"C1"}`
-				if s.callback == viewEdit {
+				switch s.callback {
+				case viewEdit:
 					meta = `{"c":"C1","id":1}`
+				case viewPicker:
+					meta = s.meta
 				}
 				if ack := x.submit(user, s.callback, meta, map[string]string{blockName: fmt.Sprint("new ", x.n),
 					blockURL: "https://x.example/new.png"}); ack != nil && x.b.isAdmin(user) {
@@ -331,10 +353,22 @@ func (x *explorer) explore(user string) {
 					continue
 				}
 				x.used[e] = true
-				x.dispatch(envelope.Interactive, map[string]any{"type": "block_actions",
+				click := map[string]any{"type": "block_actions",
 					"user":    map[string]any{"id": user, "username": strings.ToLower(user), "name": strings.ToLower(user)},
 					"channel": map[string]any{"id": "C1"}, "response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n),
-					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}})
+					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}}
+				if s.callback != "" {
+					// A click in a view carries the view (its state: the
+					// conversation chosen in a picker), and no channel or
+					// response_url.
+					delete(click, "response_url")
+					delete(click, "channel")
+					state := map[string]any{"values": map[string]any{blockPickerWhere: map[string]any{actionPickerWhere: map[string]any{
+						"type": "conversations_select", "selected_conversation": "C1"}}}}
+					click["container"] = map[string]any{"type": "view", "view_id": "V1"}
+					click["view"] = map[string]any{"id": "V1", "hash": "h1", "callback_id": s.callback, "private_metadata": s.meta, "state": state}
+				}
+				x.dispatch(envelope.Interactive, click)
 			}
 		}
 	}
@@ -347,10 +381,11 @@ func (x *explorer) explore(user string) {
 // verbs by parseCommand; events by the manifests' subscriptions.
 func TestRoutes(t *testing.T) {
 	rec := newSlackRecorder(t)
-	lib := newMemLibrary(listPageSize + 2) // two pages, a Next that wraps
+	lib := newMemLibrary(max(listPageSize, pickerPageSize) + 2) // two pages, a Next that wraps
 	b, err := New(withLibrary(lib, Config{
 		Slack:  slack.New("xoxb-test", slack.OptionAPIURL(rec.srv.URL+"/api/")),
 		Logger: slog.New(slog.DiscardHandler), Admins: []string{"UADMIN"},
+		ViewUpdatesPerMinute: 1e6,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -363,7 +398,7 @@ func TestRoutes(t *testing.T) {
 		}
 		reached[table][id] = true
 	}
-	for _, text := range []string{"cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list"} {
+	for _, text := range []string{"", "cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list"} {
 		x.reach(tableCommands, parseCommand(text).Verb)
 		x.command("UADMIN", text)
 	}
@@ -371,6 +406,10 @@ func TestRoutes(t *testing.T) {
 		x.reach(tableEvents, ev)
 		x.mention("UADMIN", "<@UBOT> cat")
 	}
+	x.reach(tableShortcuts, shortcutReply)
+	x.messageShortcut("UADMIN", shortcutReply)
+	x.reach(tableShortcuts, shortcutSend)
+	x.globalShortcut("UADMIN", shortcutSend)
 	x.explore("UADMIN")
 
 	for table, routes := range b.routes.tables {
@@ -389,6 +428,12 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	for _, mf := range []string{"manifest.yaml", "manifest-http.yaml"} {
+		listed := manifestShortcuts(t, mf)
+		for sc := range b.routes.tables[tableShortcuts] {
+			if !slices.Contains(listed, sc) {
+				t.Errorf("shortcut %s is routed, but %s does not list it (features.shortcuts)", sc, mf)
+			}
+		}
 		subscribed := manifestEvents(t, mf)
 		for ev := range b.routes.tables[tableEvents] {
 			if !slices.Contains(subscribed, ev) {
@@ -416,4 +461,29 @@ func manifestEvents(t *testing.T, name string) []string {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return m.Settings.EventSubscriptions.BotEvents
+}
+
+// manifestShortcuts returns the callback_ids of a Slack app manifest's
+// shortcuts.
+func manifestShortcuts(t *testing.T, name string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			Shortcuts []struct {
+				CallbackID string `yaml:"callback_id"`
+			} `yaml:"shortcuts"`
+		} `yaml:"features"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var out []string
+	for _, sc := range m.Features.Shortcuts {
+		out = append(out, sc.CallbackID)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package handlers
 
-// The preview's Send button: the sticker goes into the conversation.
+// Sending a sticker: the preview's Send button, and deliver, which every
+// way of sending (the preview, the picker) posts through.
 
 import (
 	"context"
@@ -12,13 +13,8 @@ import (
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
-// send posts the sticker into the channel as the bot, saying who sent it
-// and how (by name and picture, without notifying them), then removes the
-// preview and counts the use.
-//
-// chat.postMessage fails where the bot is not a member (DMs, private
-// channels); there the interaction's response_url, which bypasses channel
-// membership, posts it in_channel instead.
+// send posts the preview's sticker into the channel (deliver), then
+// removes the preview.
 func (b *Bot) send(ctx context.Context, r *request) error {
 	state, to, ok := b.previewButton(ctx, r)
 	if !ok {
@@ -28,37 +24,66 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 	if err != nil {
 		return b.storeFailure(ctx, to, replyReplace, err)
 	}
+	if err := b.deliver(ctx, &st, to, r.ic.User.Name, state.Origin); err != nil {
+		b.notice(ctx, to, replyNew, sendFailedText(err))
+		return err
+	}
+	if err := b.respond(ctx, to, replyDelete, md{}, nil); err != nil {
+		b.log.Warn("cannot remove the preview", "err", err)
+	}
+	return nil
+}
+
+// deliver posts *st into to.channel (in to.threadTS, if set) as the bot,
+// saying that to.user (whose handle the payload gave) sent it, and how
+// (by name and picture, without notifying them), and counts the use.
+// Every Send goes through it: the preview's and the picker's.
+//
+// chat.postMessage fails where the bot is not a member (DMs, private
+// channels); there the interaction's response_url (to.responseURL, when
+// there is one), which bypasses channel membership, posts it in_channel
+// instead. A failure is a *sendError: sendFailedText says it to the user.
+func (b *Bot) deliver(ctx context.Context, st *sticker.Sticker, to replyTo, handle string, how origin) error {
 	path := "chat.postMessage"
-	by := b.sender(ctx, to.user, r.ic.User.Name)
+	by := b.sender(ctx, to.user, handle)
 	var opts []slack.MsgOption
-	err = b.showSticker(ctx, &st, func(st sticker.Sticker) error {
-		opts = sendOptions(st, by, state.Origin, to)
+	err := b.showSticker(ctx, st, func(st sticker.Sticker) error {
+		opts = sendOptions(st, by, how, to)
 		_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
 		return b.wrapSlack("chat.postMessage", err)
 	})
 	explain := err
-	if code := slackError(err); code == "not_in_channel" || code == "channel_not_found" {
+	if to.responseURL != "" && notMember(err) {
 		path = "response_url"
 		_, _, err = b.slack.PostMessageContext(ctx, to.channel,
 			append(opts, slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeInChannel))...)
 		err = b.wrapSlack("response_url", err)
 	}
 	if err != nil {
-		// When both paths fail, the channel's own error says more than
-		// the response_url's.
-		b.notice(ctx, to, replyNew, sendFailedText(explain))
-		return fmt.Errorf("send sticker %d via %s: %w", st.ID, path, err)
+		return &sendError{explain: explain, err: fmt.Errorf("send sticker %d via %s: %w", st.ID, path, err)}
 	}
 	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path)
-	if err := b.respond(ctx, to, replyDelete, md{}, nil); err != nil {
-		b.log.Warn("cannot remove the preview", "err", err)
-	}
 	if err := b.library.RecordSend(ctx, st.ID, to.user, to.channel); err != nil {
 		// The sticker is in the channel; only the count is lost.
 		b.log.Warn("cannot record the send", "sticker_id", st.ID, "err", err)
 	}
 	return nil
 }
+
+// notMember reports whether err is Slack refusing a post because the bot
+// is not in the conversation.
+func notMember(err error) bool {
+	code := slackError(err)
+	return code == "not_in_channel" || code == "channel_not_found"
+}
+
+// sendError is a Send that failed on every path: err for the log, and
+// explain, the channel's own refusal, for the user (when both paths fail
+// it says more than the response_url's).
+type sendError struct{ explain, err error }
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
 
 // sendOptions builds the message that posts st, sent by by, into to.
 func sendOptions(st sticker.Sticker, by sender, how origin, to replyTo) []slack.MsgOption {
@@ -70,16 +95,42 @@ func sendOptions(st sticker.Sticker, by sender, how origin, to replyTo) []slack.
 	return opts
 }
 
+// sendFailedText says why a Send failed (a *sendError, or a Web API
+// error) and what to do.
 func sendFailedText(err error) md {
+	why, invite := sendFailure(err)
+	if invite {
+		return mdf("%s Invite me with `/invite @stickerbot`, or try another channel.", why)
+	}
+	return mdf("%s", why)
+}
+
+// sendFailedPlain is sendFailedText in plain text, for a modal's field
+// error (which shows no markup).
+func sendFailedPlain(err error) string {
+	why, invite := sendFailure(err)
+	if invite {
+		return why + " Invite me with /invite @stickerbot, or try another channel."
+	}
+	return why
+}
+
+// sendFailure says why a Send failed, and whether inviting the bot would
+// help.
+func sendFailure(err error) (why string, invite bool) {
+	var se *sendError
+	if errors.As(err, &se) {
+		err = se.explain
+	}
 	switch code := slackError(err); code {
 	case "not_in_channel", "channel_not_found", "is_archived", "restricted_action":
-		return mdf("I can't post in this conversation (%s). Invite me with `/invite @stickerbot`, or try another channel.", code)
+		return "I can't post in this conversation (" + code + ").", true
 	case "ratelimited":
-		return mdf("Slack asked me to slow down. Please send it again in a minute.")
+		return "Slack asked me to slow down. Please send it again in a minute.", false
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
-		return mdf("Slack didn't take the sticker (it answered %s). Please try again in a minute.", sc.Status)
+		return "Slack didn't take the sticker (it answered " + sc.Status + "). Please try again in a minute.", false
 	}
-	return mdf("Slack didn't take the sticker. Please try again in a minute.")
+	return "Slack didn't take the sticker. Please try again in a minute.", false
 }

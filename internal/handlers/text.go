@@ -73,6 +73,17 @@ func mention(userID string) md {
 	return md{"<@" + userID + ">"}
 }
 
+// channelLink shows a conversation by its name, as Slack renders <#C…>;
+// it notifies nobody. An ID that is none comes out as text.
+func channelLink(id string) md {
+	if !slackChannelID.MatchString(id) {
+		return mdf("%s", id)
+	}
+	return md{"<#" + id + ">"}
+}
+
+var slackChannelID = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
+
 // joinMD joins parts with sep (the bot's text, escaped), skipping empty ones.
 func joinMD(sep string, parts ...md) md {
 	var out []string

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/blockkit"
 	"github.com/stickerbot/stickerbot/internal/envelope"
+	"github.com/stickerbot/stickerbot/internal/search"
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
 
@@ -45,12 +46,17 @@ func hostileLibrary() *memLibrary {
 // ephemeral).
 var textAdmins = []string{"UADMIN", "UADMIN2"}
 
+// The conversations the bot may link to (which notifies nobody): those
+// it was asked to post in ("Sent to #x" in a picker).
+var textChannels = []string{"C1"}
+
 // TestTexts walks every message and view the bot shows (driving it
 // through every command, button and form, as an admin and as a member,
 // with a library of hostile names) and every builder (called directly,
 // see TestTextsCoverEveryBuilder), and checks each:
 //   - in mrkdwn (and a message's text) every < opens only a mention of an
-//     admin, in an ephemeral message; every & is an entity;
+//     admin, in an ephemeral message, or a link to a conversation the bot
+//     was asked to post in; every & is an entity;
 //   - plain_text holds no markup (Slack would show it literally);
 //   - the blocks or view pass Block Kit's documented rules (blockkit).
 func TestTexts(t *testing.T) {
@@ -59,6 +65,7 @@ func TestTexts(t *testing.T) {
 	b, err := New(withLibrary(lib, Config{
 		Slack:  slack.New("xoxb-test", slack.OptionAPIURL(rec.srv.URL+"/api/")),
 		Logger: slog.New(slog.DiscardHandler), Admins: textAdmins, LibraryChannel: "CLIBRARY",
+		ViewUpdatesPerMinute: 1e6,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +79,8 @@ func TestTexts(t *testing.T) {
 		}
 		x.mention(user, "<@UBOT> party")
 		x.mention(user, "<@UBOT> add")
+		x.messageShortcut(user, shortcutReply)
+		x.globalShortcut(user, shortcutSend)
 		x.explore(user)
 	}
 	// Members use what admins were shown (a forged click is refused),
@@ -141,7 +150,7 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 		for j, at := range []place{{pos: i, total: len(lib.stickers)}, {total: 1}, {pos: i, total: 1000, capped: true}} {
 			msg(fmt.Sprintf("preview %d/%d", i, j), previewText(st), previewMessage(st, state, at, note), false)
 		}
-		for _, how := range []origin{originUnknown, originCommand, originMention} {
+		for _, how := range []origin{originUnknown, originCommand, originMention, originPicker, originReply, originShortcut} {
 			for _, by := range []sender{{}, {Name: st.Name}, {Name: "<@UEVIL>", Avatar: "https://avatars.example.com/a.png"}} {
 				blocks, text := sentMessage(st, by, how)
 				msg(fmt.Sprintf("sent %d %c %q", i, how, by.Name), text, blocks, true)
@@ -151,12 +160,45 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 		msg(fmt.Sprintf("preview without images %d", i), previewText(st), withoutImages(previewMessage(st, state, place{total: 2}, note)), false)
 		msg(fmt.Sprintf("image %d", i), previewText(st), withImage(st, noticeMessage(mdf("x"))...), false)
 		msg(fmt.Sprintf("line %d", i), stickerLine(st), noticeMessage(stickerLine(st)), false)
+		msg(fmt.Sprintf("picker result %d", i), stickerLine(st), resultBlocks(st), false)
 		for _, uploads := range []bool{true, false} {
 			view(fmt.Sprintf("edit modal %d %v", i, uploads), stickerModal(&st, modalMeta{Channel: "C1", ID: st.ID}, uploads))
 			view(fmt.Sprintf("add modal %d %v", i, uploads), stickerModal(&sticker.Sticker{Name: st.Name}, modalMeta{Channel: "C1"}, uploads))
 		}
 	}
 	view("add modal", stickerModal(nil, modalMeta{Channel: "C1"}, true))
+	hostileQuery := "<!channel> & <@UEVIL>"
+	var matches []search.Match
+	for _, st := range lib.stickers[:pickerPageSize] {
+		matches = append(matches, search.Match{Sticker: st})
+	}
+	shelves := []shelf{{title: "Your favourites", stickers: lib.stickers[:3]}, {title: "Popular in the team", stickers: lib.stickers[3:6]}}
+	for _, meta := range []pickerMeta{
+		{User: "U2", Kind: pickChannel, Channel: "C1", ResponseURL: "https://hooks.example/x"},
+		{User: "U2", Kind: pickThread, Channel: "C1", ThreadTS: "1.2"},
+		{User: "U2", Kind: pickAnywhere, Pending: 1},
+	} {
+		meta.Query = hostileQuery
+		note := mdf(":white_check_mark: Sent %s %s.", bold(lib.stickers[0].Name), where(replyTo{channel: "C1", threadTS: meta.ThreadTS}))
+		for name, pv := range map[string]pickerView{
+			"page":      {page: &search.Page{Matches: matches, Total: search.TotalCap, Capped: true}, note: note},
+			"page 2":    {page: &search.Page{Matches: matches[:3], Total: pickerPageSize + 3}},
+			"no match":  {page: &search.Page{}},
+			"shelves":   {shelves: shelves, note: note},
+			"empty":     {},
+			"too long":  {problem: msgTooLong},
+			"outage":    {problem: msgUnavailable, note: note},
+			"broken":    {broken: true},
+			"shelfless": {note: mdf("That sticker was deleted meanwhile.")},
+		} {
+			pv.meta = meta
+			if name == "page 2" {
+				pv.meta.Page = 1
+			}
+			view(fmt.Sprintf("picker %s %s", meta.Kind, name), b.pickerModal(pv))
+			msg(fmt.Sprintf("picker status %s %s", meta.Kind, name), pickerStatus(pv), noticeMessage(pickerStatus(pv)), false)
+		}
+	}
 	msg("list", mdf("list"), listMessage(lib.stickers[:listPageSize], int64(len(lib.stickers)), 0), false)
 	msg("list end", mdf("list"), listMessage(lib.stickers[listPageSize:], int64(len(lib.stickers)), 1), false)
 	msg("list empty", mdf("list"), listMessage(nil, 0, 0), false)
@@ -168,6 +210,10 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 		"refusal one": (&Bot{admins: textAdmins[:1]}).adminsOnly("x"), "refusal none": (&Bot{}).adminsOnly("x"),
 		"code": code("`<!here>`"), "bold": bold("<!here>"), "mention": mention("not an id <!here>"),
 		"list of": listMD([]md{mention("UADMIN"), mdf("<b>"), mdf("&")}),
+		"channel": channelLink("C1"), "not a channel": channelLink("<!here> C1"),
+		"conversation": conversationName("C1"), "dm": conversationName("D1"), "no conversation": conversationName("<#C0123>"),
+		"in the thread": where(replyTo{channel: "C1", threadTS: "1.2"}), "to": where(replyTo{channel: "C1"}),
+		"picker broken": msgPickerBroken,
 	}
 	for _, err := range []error{
 		slack.SlackErrorResponse{Err: "not_in_channel"}, slack.SlackErrorResponse{Err: "is_archived"},
@@ -248,17 +294,22 @@ func walkText(v any, ptr string, f func(ptr, typ, text string)) {
 
 var (
 	allowedMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)>`)
+	allowedChannel = regexp.MustCompile(`^<#([CG][A-Z0-9]+)>`)
 	entity         = regexp.MustCompile(`^&(amp|lt|gt);`)
 )
 
 // checkMrkdwn fails on a < that is not a mention the bot meant (an
-// admin, in an ephemeral message), a > that closes none, and a & that is
-// no entity.
+// admin, in an ephemeral message) or a link to a conversation it was
+// asked to post in, a > that closes none, and a & that is no entity.
 func checkMrkdwn(t *testing.T, where, text string, public bool) {
 	t.Helper()
 	for i := 0; i < len(text); i++ {
 		switch text[i] {
 		case '<':
+			if c := allowedChannel.FindStringSubmatch(text[i:]); c != nil && slices.Contains(textChannels, c[1]) {
+				i += len(c[0]) - 1
+				continue
+			}
 			m := allowedMention.FindStringSubmatch(text[i:])
 			switch {
 			case m == nil:

@@ -9,7 +9,10 @@ func ManifestApp() App {
 		Commands: []Command{
 			{Command: "/sticker", Description: "Search stickers and post one; admins manage the library", UsageHint: "search <words> | help | add | edit <name> | delete <name> | list"},
 		},
-		Shortcuts:   []Shortcut{},
+		Shortcuts: []Shortcut{
+			{Type: ShortcutMessage, Name: "Reply with a sticker", CallbackID: "reply_with_sticker", Description: "Pick a sticker and post it in this thread"},
+			{Type: ShortcutGlobal, Name: "Send a sticker", CallbackID: "send_sticker", Description: "Pick a sticker and post it in any conversation"},
+		},
 		HomeTab:     false,
 		MessagesTab: true,
 		BotEvents:   []string{"app_mention"},

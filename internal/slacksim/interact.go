@@ -138,6 +138,10 @@ func (s *Server) BlockAction(ctx context.Context, c Click, opts ...DeliverOption
 			s.mu.Unlock()
 			return Delivery{Conn: -1, Err: fmt.Errorf("view %s is not open", c.ViewID)}
 		}
+		if v.user != c.User {
+			s.mu.Unlock()
+			return Delivery{Conn: -1, Err: fmt.Errorf("view %s is %s's: %s cannot see it", c.ViewID, v.user, c.User)}
+		}
 		vj := v.json()
 		blocks = mustJSON(vj["blocks"])
 		if c.Inputs != nil {
@@ -150,6 +154,7 @@ func (s *Server) BlockAction(ctx context.Context, c Click, opts ...DeliverOption
 		}
 		p["container"] = map[string]any{"type": "view", "view_id": v.id}
 		p["view"] = vj
+		p["state"] = vj["state"]
 	default:
 		s.mu.Unlock()
 		return Delivery{Conn: -1, Err: fmt.Errorf("click needs a Message or a ViewID")}
@@ -186,7 +191,8 @@ type Submission struct {
 	// ViewID is the submitted view; the default is the top of User's stack.
 	ViewID string
 	// Values maps action_id to the value typed (plain_text_input) or chosen
-	// (static_select, radio_buttons: by option value).
+	// (static_select, radio_buttons: by option value; conversations_select:
+	// by conversation ID).
 	Values map[string]string
 	// Files maps the action_id of a file_input to file IDs; they are sent as
 	// full file objects, as Slack does.
@@ -197,7 +203,12 @@ type Submission struct {
 }
 
 // ViewSubmission sends a view_submission interaction for the view, with
-// view.state.values built from s (untouched optional inputs are null). Like
+// view.state.values built from s and what was typed or chosen before
+// ([Server.Type], [Server.Choose]; s.Values wins; untouched optional inputs
+// are null). A conversations_select with response_url_enabled in an input
+// block gives the payload's response_urls an entry for the conversation
+// chosen, a response_url that posts there (in_channel, or ephemeral to
+// the user) whether or not the bot is a member. Like
 // the Slack client, it refuses (Delivery.Err) to submit a view with an empty
 // required input or a view that is not on top of the user's stack. The ack
 // is applied to the fake's modal stack: see [Server.OpenViews].
@@ -238,12 +249,16 @@ func (s *Server) ViewSubmission(ctx context.Context, sub Submission, opts ...Del
 		optional, _ := b["optional"].(bool)
 		st := map[string]any{"type": typ}
 		val, hasVal := sub.Values[aid]
+		// What the user typed or chose before, unless s overrides it.
+		typed, hasTyped := top.values[bid][aid]
 		set := hasVal && val != ""
 		switch typ {
 		case "plain_text_input":
 			st["value"] = nil
 			if set {
 				st["value"] = val
+			} else if !hasVal && hasTyped && typed["value"] != "" {
+				st["value"], set = typed["value"], true
 			}
 		case "static_select", "radio_buttons":
 			st["selected_option"] = nil
@@ -254,6 +269,17 @@ func (s *Server) ViewSubmission(ctx context.Context, sub Submission, opts ...Del
 					return Delivery{Conn: -1, Err: fmt.Errorf("input %s: %w", aid, err)}
 				}
 				st["selected_option"] = act["selected_option"]
+			}
+		case "conversations_select":
+			st["selected_conversation"] = nil
+			switch {
+			case set && !s.canSeeLocked(sub.User, val):
+				s.mu.Unlock()
+				return Delivery{Conn: -1, Err: fmt.Errorf("input %s: the menu does not list %s to %s", aid, val, sub.User)}
+			case set:
+				st["selected_conversation"] = val
+			case !hasVal && hasTyped && typed["selected_conversation"] != nil:
+				st["selected_conversation"], set = typed["selected_conversation"], true
 			}
 		case "file_input":
 			files := []any{}
@@ -286,11 +312,13 @@ func (s *Server) ViewSubmission(ctx context.Context, sub Submission, opts ...Del
 	env := &envelope{id: newUUID(), typ: TypeInteractive, interaction: "view_submission", user: sub.User, viewID: top.id}
 	env.triggerID = s.newTriggerLocked(sub.User, env.id)
 	s.triggers[env.triggerID].viewID = top.id
+	allBlocks, _ := vj["blocks"].([]any)
+	responseURLs := s.responseURLsLocked(env.id, sub.User, allBlocks, values)
 	s.mu.Unlock()
 	env.payload = mustJSON(map[string]any{
 		"type": "view_submission", "team": map[string]any{"id": TeamID, "domain": TeamDomain},
 		"user": userJSON(sub.User, sub.UserName), "api_app_id": AppID, "token": VerificationToken,
-		"trigger_id": env.triggerID, "view": vj, "response_urls": []any{},
+		"trigger_id": env.triggerID, "view": vj, "response_urls": responseURLs,
 		"enterprise": nil, "is_enterprise_install": false,
 	})
 	return s.dispatch(ctx, env, applyDeliverOpts(opts), -1)

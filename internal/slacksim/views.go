@@ -56,6 +56,9 @@ type viewState struct {
 	created    time.Time
 	home       bool              // a Home tab (views.publish), not on any modal stack
 	errors     map[string]string // field errors of the last submission
+	// values is what the user typed or chose (view.state.values): block_id
+	// → action_id → state entry.
+	values map[string]map[string]map[string]any
 }
 
 // View is a modal view opened by the bot.
@@ -117,6 +120,7 @@ func (v *viewState) json() map[string]any {
 		o[k] = x
 	}
 	o["id"], o["hash"], o["root_view_id"] = v.id, v.hash, v.rootID
+	o["state"] = v.stateJSON()
 	return o
 }
 
@@ -301,6 +305,7 @@ func (s *Server) viewsUpdate(a apiArgs) apiResp {
 		return errResp("hash_conflict")
 	}
 	v.req, v.hash, v.errors = req, newViewHash(), nil
+	v.keepValuesLocked()
 	s.notifyLocked()
 	return okResp(map[string]any{"view": v.json()})
 }
@@ -369,6 +374,7 @@ func (s *Server) applyViewSubmissionAckLocked(env *envelope, a Ack) {
 		}
 		if resp.ResponseAction == "update" {
 			v.req, v.hash, v.errors = req, newViewHash(), nil
+			v.keepValuesLocked()
 			return
 		}
 		stack := s.stackLocked(v.user)

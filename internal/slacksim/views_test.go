@@ -209,3 +209,165 @@ func TestFileInputSubmission(t *testing.T) {
 		t.Errorf("files = %+v", files)
 	}
 }
+
+// searchView is a modal with a search box that dispatches on every
+// character, a conversation menu with response_url_enabled and a button.
+func searchView(title string, dispatchOn ...string) slack.ModalViewRequest {
+	box := slack.NewPlainTextInputBlockElement(nil, "q").WithMaxLength(10)
+	if len(dispatchOn) > 0 {
+		box.DispatchActionConfig = &slack.DispatchActionConfig{TriggerActionsOn: dispatchOn}
+	}
+	search := slack.NewInputBlock("search", slack.NewTextBlockObject(slack.PlainTextType, "Search", false, false), nil, box).WithDispatchAction(true).WithOptional(true)
+	where := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, nil, "where")
+	where.ResponseURLEnabled = true
+	whereBlock := slack.NewInputBlock("where", slack.NewTextBlockObject(slack.PlainTextType, "Where", false, false), nil, where)
+	send := slack.NewActionBlock("grid", slack.NewButtonBlockElement("send", "42", slack.NewTextBlockObject(slack.PlainTextType, "Send", false, false)))
+	return modal(title, search, whereBlock, send)
+}
+
+func TestTypingInAView(t *testing.T) {
+	fs := slacksim.New(t)
+	c := dialRaw(t, fs)
+	ctx := testCtx(t, 5*time.Second)
+	api := newAPI(fs)
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	c.next()
+	c.ack(d.EnvelopeID)
+	opened, err := api.OpenViewContext(ctx, d.TriggerID, searchView("Pick", "on_character_entered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := opened.View.ID
+
+	// Each character dispatches, with the text so far and the view's state.
+	for _, text := range []string{"c", "ca"} {
+		typed := fs.Type(ctx, slacksim.Typing{User: "U1", ViewID: id, ActionID: "q", Value: text})
+		if typed.Err != nil || typed.EnvelopeID == "" {
+			t.Fatalf("typing %q: %+v", text, typed)
+		}
+		f := c.next()
+		c.ack(f.EnvelopeID)
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(f.Payload, &cb); err != nil {
+			t.Fatal(err)
+		}
+		a := cb.ActionCallback.BlockActions
+		if cb.Type != slack.InteractionTypeBlockActions || cb.Container.Type != "view" || cb.Container.ViewID != id ||
+			cb.View.ID != id || cb.View.Hash != opened.View.Hash || cb.ResponseURL != "" || cb.TriggerID == "" ||
+			len(a) != 1 || a[0].ActionID != "q" || a[0].BlockID != "search" || a[0].Value != text ||
+			cb.View.State.Values["search"]["q"].Value != text {
+			t.Errorf("block_actions for %q: %s", text, f.Payload)
+		}
+	}
+	if d := fs.Type(ctx, slacksim.Typing{User: "U1", ViewID: id, ActionID: "q", Value: "a long query"}); d.Err == nil {
+		t.Error("typed past max_length")
+	}
+	if d := fs.Type(ctx, slacksim.Typing{User: "U2", ViewID: id, ActionID: "q", Value: "x"}); d.Err == nil {
+		t.Error("typed into another user's view")
+	}
+	if d := fs.Choose(ctx, slacksim.Choice{User: "U1", ActionID: "where", Conversation: "D9"}); d.Err == nil {
+		t.Error("chose a conversation the menu does not list")
+	}
+	// A choice in an input block waits for the submission.
+	if d := fs.Choose(ctx, slacksim.Choice{User: "U1", ActionID: "where", Conversation: "C2"}); d.Err != nil || d.EnvelopeID != "" {
+		t.Errorf("choosing: %+v", d)
+	}
+
+	// An update keeps what was typed where block and action ids stay, and
+	// a stale hash is refused.
+	upd, err := api.UpdateViewContext(ctx, searchView("Pick 2", "on_character_entered"), "", opened.View.Hash, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.UpdateViewContext(ctx, searchView("Pick 3"), "", opened.View.Hash, id); err == nil || err.Error() != "hash_conflict" {
+		t.Errorf("update with the old hash: %v", err)
+	}
+	click := fs.BlockAction(ctx, slacksim.Click{User: "U1", ViewID: id, ActionID: "send"})
+	if click.Err != nil {
+		t.Fatal(click.Err)
+	}
+	f := c.next()
+	c.ack(f.EnvelopeID)
+	var cb slack.InteractionCallback
+	_ = json.Unmarshal(f.Payload, &cb)
+	if cb.View.Hash != upd.View.Hash || cb.View.State.Values["search"]["q"].Value != "ca" ||
+		cb.View.State.Values["where"]["where"].SelectedConversation != "C2" {
+		t.Errorf("click after the update: hash %q (want %q), state %s", cb.View.Hash, upd.View.Hash, f.Payload)
+	}
+	if d := fs.BlockAction(ctx, slacksim.Click{User: "U2", ViewID: id, ActionID: "send"}); d.Err == nil {
+		t.Error("another user clicked in U1's view")
+	}
+
+	// Without on_character_entered, only Enter dispatches.
+	if _, err := api.UpdateViewContext(ctx, searchView("Pick 4"), "", "", id); err != nil {
+		t.Fatal(err)
+	}
+	if d := fs.Type(ctx, slacksim.Typing{User: "U1", ActionID: "q", Value: "cat"}); d.Err != nil || d.EnvelopeID != "" {
+		t.Errorf("typing without on_character_entered dispatched: %+v", d)
+	}
+	enter := fs.Type(ctx, slacksim.Typing{User: "U1", ActionID: "q", Value: "cat", Enter: true})
+	if enter.Err != nil || enter.EnvelopeID == "" {
+		t.Fatalf("Enter: %+v", enter)
+	}
+	c.ack(c.next().EnvelopeID)
+
+	// The submission carries the typed text, and a response_url for the
+	// conversation chosen, which posts there though the bot is no member.
+	sub := fs.ViewSubmission(ctx, slacksim.Submission{User: "U1"})
+	if sub.Err != nil {
+		t.Fatal(sub.Err)
+	}
+	f = c.next()
+	c.ack(f.EnvelopeID)
+	cb = slack.InteractionCallback{}
+	if err := json.Unmarshal(f.Payload, &cb); err != nil {
+		t.Fatal(err)
+	}
+	if cb.View.State.Values["search"]["q"].Value != "cat" || len(cb.ResponseURLs) != 1 ||
+		cb.ResponseURLs[0].ChannelID != "C2" || cb.ResponseURLs[0].BlockID != "where" || cb.ResponseURLs[0].ActionID != "where" {
+		t.Fatalf("view_submission: %s", f.Payload)
+	}
+	if err := slack.PostWebhookContext(ctx, cb.ResponseURLs[0].ResponseURL, &slack.WebhookMessage{Text: "hi", ResponseType: slack.ResponseTypeInChannel}); err != nil {
+		t.Fatal(err)
+	}
+	if m := fs.WaitMessage(ctx, "C2", func(m slacksim.Message) bool { return m.Text == "hi" }); m.Ephemeral || m.Source != slacksim.MethodResponseURL {
+		t.Errorf("posted through the response_url: %+v", m)
+	}
+}
+
+func TestBlocksBySurface(t *testing.T) {
+	fs := slacksim.New(t)
+	c := dialRaw(t, fs)
+	ctx := testCtx(t, 5*time.Second)
+	api := newAPI(fs)
+	md := json.RawMessage(`[{"type":"markdown","text":"**hi**"}]`)
+	fileInput := json.RawMessage(`[{"type":"input","label":{"type":"plain_text","text":"File"},"element":{"type":"file_input","action_id":"f"}}]`)
+	post := func(blocks json.RawMessage) error {
+		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false), slack.MsgOptionBlocks(rawBlocks(t, blocks)...))
+		return err
+	}
+	if err := post(md); err != nil {
+		t.Errorf("markdown block in a message: %v", err)
+	}
+	if err := post(fileInput); err == nil || err.Error() != "invalid_blocks" {
+		t.Errorf("file_input in a message: %v, want invalid_blocks", err)
+	}
+	d := fs.SlashCommand(ctx, slacksim.Command{User: "U1", Channel: "C1", Command: "/sticker"})
+	c.next()
+	c.ack(d.EnvelopeID)
+	v := modal("x", rawBlocks(t, md)...)
+	if _, err := api.OpenViewContext(ctx, d.TriggerID, v); err == nil || err.Error() != "invalid_arguments" {
+		t.Errorf("markdown block in a modal: %v, want invalid_arguments", err)
+	}
+}
+
+// rawBlocks decodes a blocks array into slack-go blocks (unknown types
+// included, as raw JSON).
+func rawBlocks(t *testing.T, raw json.RawMessage) []slack.Block {
+	t.Helper()
+	var bs slack.Blocks
+	if err := json.Unmarshal(raw, &bs); err != nil {
+		t.Fatal(err)
+	}
+	return bs.BlockSet
+}
