@@ -82,6 +82,17 @@ func kind(tok string) string {
 	return "something that is not a Slack token"
 }
 
+// tokenShaped reports whether tok has only what Slack's tokens are made
+// of: letters, digits and dashes.
+func tokenShaped(tok string) bool {
+	for _, r := range tok {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // Load reads the configuration through getenv (os.Getenv in production).
 // The error is one line naming the variable and the fix; it never holds a
 // secret's value.
@@ -113,6 +124,10 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, errors.New("SLACK_BOT_TOKEN holds an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN: set SLACK_BOT_TOKEN to " + botTokenHelp)
 	case !strings.HasPrefix(bot, "xoxb-"):
 		return c, fmt.Errorf("SLACK_BOT_TOKEN holds %s: set it to %s", kind(bot), botTokenHelp)
+	case bot == "xoxb-":
+		return c, errors.New("SLACK_BOT_TOKEN is only the prefix xoxb- (the placeholder of .env.example), not a token: set it to " + botTokenHelp)
+	case !tokenShaped(bot):
+		return c, errors.New("SLACK_BOT_TOKEN holds characters a Slack token never has (a space, a quote): copy it again, whole, from " + botTokenHelp)
 	}
 	if c.Mode == ModeSocket {
 		switch {
@@ -122,6 +137,10 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, errors.New("SLACK_APP_TOKEN holds a bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN: set SLACK_APP_TOKEN to " + appTokenHelp)
 		case !strings.HasPrefix(app, "xapp-"):
 			return c, fmt.Errorf("SLACK_APP_TOKEN holds %s: set it to %s", kind(app), appTokenHelp)
+		case app == "xapp-":
+			return c, errors.New("SLACK_APP_TOKEN is only the prefix xapp- (the placeholder of .env.example), not a token: set it to " + appTokenHelp)
+		case !tokenShaped(app):
+			return c, errors.New("SLACK_APP_TOKEN holds characters a Slack token never has (a space, a quote): copy it again, whole, from " + appTokenHelp)
 		}
 	}
 	if c.Mode == ModeHTTP && c.SigningSecret == "" {
