@@ -41,7 +41,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 	// else too, so the process exits and its supervisor can say why.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger)
+	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger, 0)
 	if err != nil {
 		return err
 	}

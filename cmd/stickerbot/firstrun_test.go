@@ -3,11 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stickerbot/stickerbot/internal/pgcluster"
+	"github.com/stickerbot/stickerbot/internal/slacksim"
+	"github.com/stickerbot/stickerbot/internal/testdb"
 )
 
 // startCLI runs the program as main does, with env as the environment and
@@ -94,5 +104,200 @@ func TestVersion(t *testing.T) {
 	}
 	if buildVersion("v1.2.3") != "v1.2.3" || buildVersion("") == "" {
 		t.Error("buildVersion: a stamped version wins, and there is always one")
+	}
+}
+
+// slackEnv is what run needs besides DATABASE_URL: a fake Slack that
+// takes its tokens.
+func slackEnv(t *testing.T, dbURL string, opts ...slacksim.Option) map[string]string {
+	fs := slacksim.New(t, opts...)
+	return map[string]string{
+		"SLACK_BOT_TOKEN": fs.BotToken(), "SLACK_APP_TOKEN": fs.AppToken(), "SLACK_API_URL": fs.APIURL(),
+		"DATABASE_URL": dbURL,
+	}
+}
+
+// withUser returns the shared test server's URL with another user,
+// password and database.
+func withUser(t *testing.T, user, password, database string) string {
+	u, err := url.Parse(testdb.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if password != "" {
+		u.User = url.UserPassword(user, password)
+	} else {
+		u.User = url.User(user)
+	}
+	u.Path = "/" + database
+	return u.String()
+}
+
+// dbCommands are the commands that open the database, and the stdin an
+// import reads.
+var dbCommands = [][]string{{"run"}, {"migrate"}, {"import", "-"}, {"export", "-"}}
+
+// A database that refuses DATABASE_URL's password, role or database is a
+// configuration mistake for every command: status 2 at once, one line
+// naming DATABASE_URL (its password masked) and the fix.
+func TestDatabaseRefusals(t *testing.T) {
+	t.Parallel()
+	pg := pgcluster.Start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		"CREATE ROLE app LOGIN PASSWORD 'right-password'",
+		// As on PostgreSQL 15 and later: only the owner creates in public.
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close(ctx)
+	pg.RequirePasswords(t)
+	// No sslmode: the default (prefer) must not add a TLS attempt's
+	// failure to the message.
+	wrongPassword := fmt.Sprintf("postgres://app:wrong-password@127.0.0.1:%d/%s", pg.Port(), pgcluster.DatabaseName)
+
+	cases := []struct {
+		name, url, secret string
+		want              []string
+	}{
+		{"wrong password", wrongPassword, "wrong-password", []string{
+			fmt.Sprintf("DATABASE_URL (postgres://app:xxxxx@127.0.0.1:%d/%s): ", pg.Port(), pgcluster.DatabaseName),
+			`PostgreSQL refused the password of user "app" (SQLSTATE 28P01): put the right password in DATABASE_URL`,
+			"the database volume keeps the POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB of its first start",
+		}},
+		{"no privilege to migrate", strings.Replace(wrongPassword, "wrong-password", "right-password", 1), "right-password", []string{
+			`user "app" may not create the bot's tables: permission denied for schema public (SQLSTATE 42501): make it the owner of the database and its schema (ALTER DATABASE stickerbot OWNER TO app`,
+		}},
+		{"no such database", withUser(t, "postgres", "", "stickerbot_no_such_db"), "", []string{
+			`database "stickerbot_no_such_db" does not exist (SQLSTATE 3D000): fix the name after the last / in DATABASE_URL`,
+		}},
+		{"no such role", withUser(t, "stickerbot_no_such_role", "s3cret-pw", "test"), "s3cret-pw", []string{
+			"DATABASE_URL (postgres://stickerbot_no_such_role:xxxxx@",
+			`role "stickerbot_no_such_role" does not exist (SQLSTATE 28000): fix the user name in DATABASE_URL`,
+		}},
+	}
+	for _, c := range cases {
+		for _, args := range dbCommands {
+			t.Run(c.name+"/"+args[0], func(t *testing.T) {
+				t.Parallel()
+				env := map[string]string{"DATABASE_URL": c.url}
+				if args[0] == "run" {
+					env = slackEnv(t, c.url)
+				}
+				began := time.Now()
+				code, _, stderr := startCLI(t, 10*time.Second, env, "", args...)
+				if code != 2 {
+					t.Errorf("exit status %d, want 2", code)
+				}
+				if d := time.Since(began); d > 5*time.Second {
+					t.Errorf("took %s: a refusal needs no retries", d)
+				}
+				oneLine(t, stderr, []string{c.secret}, c.want...)
+				if strings.Contains(strings.ToLower(stderr), "tls") {
+					t.Errorf("TLS noise: %s", stderr)
+				}
+			})
+		}
+	}
+}
+
+// blackHole accepts connections and never answers, like a host that
+// hangs; it returns its address.
+func blackHole(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// A database that does not answer (nothing listens; a host that hangs)
+// fails migrate, import and export within 10 s, in one line saying so;
+// run waits for it, logging each retry.
+func TestDatabaseUnreachable(t *testing.T) {
+	t.Parallel()
+	hangs := blackHole(t) // first: the closed port must not become its
+	cases := []struct{ name, addr, cause string }{
+		{"connection refused", freeLoopbackAddr(t), "does not answer: connection refused"},
+		{"timeout", hangs, "does not answer: timed out"},
+	}
+	for _, c := range cases {
+		dbURL := "postgres://stickerbot:pw-secret@" + c.addr + "/stickerbot"
+		for _, args := range dbCommands[1:] {
+			t.Run(c.name+"/"+args[0], func(t *testing.T) {
+				t.Parallel()
+				began := time.Now()
+				code, _, stderr := startCLI(t, 15*time.Second, map[string]string{"DATABASE_URL": dbURL}, "", args...)
+				if d := time.Since(began); d > 11*time.Second {
+					t.Errorf("gave up after %s, want within 10 s", d)
+				}
+				if code != 1 {
+					t.Errorf("exit status %d, want 1", code)
+				}
+				oneLine(t, stderr, []string{"pw-secret"}, "DATABASE_URL (postgres://stickerbot:xxxxx@"+c.addr+"/stickerbot): PostgreSQL at "+c.addr+" "+c.cause, "for 10 s: start PostgreSQL, or fix the host and port in DATABASE_URL")
+			})
+		}
+		t.Run(c.name+"/run", func(t *testing.T) {
+			t.Parallel()
+			logs := &syncBuffer{}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"stickerbot"}, envOf(slackEnv(t, dbURL)), nil, &bytes.Buffer{}, logs)
+			}()
+			// The first retries come after 0.5 s and 1 s (and the attempts
+			// that time out take 5 s each).
+			deadline := time.Now().Add(20 * time.Second)
+			for strings.Count(logs.String(), "database not reachable yet") < 2 && time.Now().Before(deadline) {
+				select {
+				case err := <-done:
+					t.Fatalf("run ended while the database was away: %v\n%s", err, logs)
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("run did not stop within 10 s of its context")
+			}
+			out := logs.String()
+			if n := strings.Count(out, "database not reachable yet"); n < 2 {
+				t.Fatalf("run logged %d retries, want each logged:\n%s", n, out)
+			}
+			for l := range strings.Lines(out) {
+				if strings.Contains(l, "database not reachable yet") && (!strings.Contains(l, "cause=\""+strings.TrimPrefix(c.cause, "does not answer: ")) || strings.Contains(strings.ToLower(l), "tls") || strings.Contains(l, "pw-secret")) {
+					t.Errorf("retry line %q: want its cause, without TLS noise or the password", l)
+				}
+			}
+		})
 	}
 }

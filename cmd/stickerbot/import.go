@@ -36,7 +36,7 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 		defer f.Close()
 		in = f
 	}
-	st, closeStore, _, err := openStore(ctx, dbURL, logger)
+	st, closeStore, _, err := openStore(ctx, dbURL, logger, commandPatience)
 	if err != nil {
 		return err
 	}

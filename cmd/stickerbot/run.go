@@ -16,7 +16,6 @@ import (
 
 	"github.com/stickerbot/stickerbot/internal/config"
 	"github.com/stickerbot/stickerbot/internal/pgcluster"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 // usageError is a mistake in the command line or the configuration; main
@@ -175,61 +174,6 @@ func setGCPercent(gogc string) {
 	case err == nil && n >= 0:
 		debug.SetGCPercent(n)
 	}
-}
-
-// openStore connects, waits for the database and applies migrations.
-func openStore(ctx context.Context, dbURL config.Secret, logger *slog.Logger) (*store.Store, func(), []string, error) {
-	pool, err := store.Open(ctx, dbURL.Reveal())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := waitForDatabase(ctx, func(ctx context.Context) error { return pool.Ping(ctx) }, logger); err != nil {
-		pool.Close()
-		return nil, nil, nil, err
-	}
-	applied, err := store.Migrate(ctx, pool, logger)
-	if err != nil {
-		pool.Close()
-		return nil, nil, nil, err
-	}
-	return store.New(pool), pool.Close, applied, nil
-}
-
-// waitForDatabase retries ping with backoff until the database answers, so
-// the bot started beside its database (docker compose) waits instead of
-// crash-looping.
-func waitForDatabase(ctx context.Context, ping func(context.Context) error, logger *slog.Logger) error {
-	delay := 500 * time.Millisecond
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := ping(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		logger.Warn("database not reachable yet, retrying", "in", delay.String(), "err", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for database: %w", err)
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 30*time.Second)
-	}
-}
-
-func migrate(ctx context.Context, dbURL config.Secret, logger *slog.Logger, stdout io.Writer) error {
-	_, closeStore, applied, err := openStore(ctx, dbURL, logger)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	if len(applied) == 0 {
-		fmt.Fprintln(stdout, "database is up to date; no migrations to apply")
-	}
-	for _, m := range applied {
-		fmt.Fprintln(stdout, "applied", m)
-	}
-	return nil
 }
 
 // tokenPattern matches Slack tokens wherever they might hide in a log line

@@ -240,3 +240,18 @@ func LoadDatabase(getenv func(string) string) (Secret, error) {
 	}
 	return Secret(u), nil
 }
+
+// RedactURL returns a database URL fit for a message: its password, in
+// the URL or a password parameter, replaced by xxxxx. A URL it cannot
+// parse is not shown at all.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
