@@ -180,7 +180,7 @@ type config struct {
 	logger           *slog.Logger
 	addr             string
 	users            []User
-	app              *App // nil: anything goes
+	app              *App              // nil: anything goes
 	rejected         map[string]string // WithRejectedToken: token -> error
 }
 
