@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,13 +44,21 @@ func startCLI(t *testing.T, timeout time.Duration, env map[string]string, dotenv
 	return code, out.String(), errOut.String()
 }
 
-// oneLine checks that stderr is exactly one line starting "stickerbot: "
-// and holding each of want, and none of secrets.
+// oneLine checks that stderr ends with one line starting "stickerbot: "
+// and holding each of want, that nothing comes before it but the bot's
+// log lines (only run logs at info level), and that none of secrets is
+// anywhere.
 func oneLine(t *testing.T, stderr string, secrets []string, want ...string) {
 	t.Helper()
-	line := strings.TrimSuffix(stderr, "\n")
-	if strings.Contains(line, "\n") || !strings.HasPrefix(line, "stickerbot: ") {
-		t.Errorf("stderr is not one line starting \"stickerbot: \":\n%s", stderr)
+	all := strings.TrimSuffix(stderr, "\n")
+	line := all[strings.LastIndexByte(all, '\n')+1:]
+	if !strings.HasPrefix(line, "stickerbot: ") {
+		t.Errorf("stderr does not end with one line starting \"stickerbot: \":\n%s", stderr)
+	}
+	for l := range strings.Lines(strings.TrimSuffix(all, line)) {
+		if !strings.HasPrefix(l, "time=") {
+			t.Errorf("stderr has %q before its error line:\n%s", l, stderr)
+		}
 	}
 	for _, w := range want {
 		if !strings.Contains(line, w) {
@@ -299,5 +308,150 @@ func TestDatabaseUnreachable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A token Slack refuses stops the bot before it says it is running: one
+// line naming the variable, what Slack said and where to get the right
+// one, status 2. The bot token is checked before the database is opened
+// (DATABASE_URL points nowhere here), so it is said at once.
+func TestRejectedTokens(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	nowhere := "postgres://stickerbot:pw@" + freeLoopbackAddr(t) + "/stickerbot"
+	botHelp := "set it to the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"
+	appHelp := "set it to an app-level token (xapp-…) with the connections:write scope, from your Slack app's Basic Information → App-Level Tokens"
+	cases := []struct {
+		name, variable, token, code, dbURL string
+		want                               []string
+	}{
+		{"bot invalid_auth", "SLACK_BOT_TOKEN", "xoxb-1111-2222-typo", "", nowhere,
+			[]string{"SLACK_BOT_TOKEN was rejected by Slack (invalid_auth: Slack knows no such token", botHelp}},
+		{"bot token_revoked", "SLACK_BOT_TOKEN", "xoxb-1111-2222-revoked", "token_revoked", nowhere,
+			[]string{"SLACK_BOT_TOKEN was rejected by Slack (token_revoked: the token was revoked", botHelp}},
+		{"bot account_inactive", "SLACK_BOT_TOKEN", "xoxb-1111-2222-inactive", "account_inactive", nowhere,
+			[]string{"SLACK_BOT_TOKEN was rejected by Slack (account_inactive: the token's bot user or workspace was deactivated)", botHelp}},
+		{"bot not_allowed_token_type", "SLACK_BOT_TOKEN", "xoxb-1111-2222-kind", "not_allowed_token_type", nowhere,
+			[]string{"SLACK_BOT_TOKEN was rejected by Slack (not_allowed_token_type: ", botHelp}},
+		{"app invalid_auth", "SLACK_APP_TOKEN", "xapp-1-A1-typo", "", db.URL,
+			[]string{"SLACK_APP_TOKEN was rejected by Slack (invalid_auth: Slack knows no such token", appHelp}},
+		{"app token_revoked", "SLACK_APP_TOKEN", "xapp-1-A1-revoked", "token_revoked", db.URL,
+			[]string{"SLACK_APP_TOKEN was rejected by Slack (token_revoked: the token was revoked", appHelp}},
+		{"app not_allowed_token_type", "SLACK_APP_TOKEN", "xapp-1-A1-kind", "not_allowed_token_type", db.URL,
+			[]string{"SLACK_APP_TOKEN was rejected by Slack (not_allowed_token_type: Slack does not take this kind of token here)", appHelp}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var opts []slacksim.Option
+			if c.code != "" {
+				opts = append(opts, slacksim.WithRejectedToken(c.token, c.code))
+			}
+			env := slackEnv(t, c.dbURL, opts...)
+			env[c.variable] = c.token
+			code, _, stderr := startCLI(t, 20*time.Second, env, "")
+			if code != 2 {
+				t.Errorf("exit status %d, want 2", code)
+			}
+			oneLine(t, stderr, []string{c.token}, c.want...)
+			if strings.Contains(stderr, "stickerbot running") {
+				t.Errorf("the bot said it was running with a token Slack refuses:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// Slack away at start (nothing answers, then 5xx) is waited out, with
+// backoff, and logged; the bot starts once Slack is back.
+func TestSlackOutageAtStart(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	addr := freeLoopbackAddr(t)
+	const bot, app = "xoxb-outage-bot", "xapp-1-outage-app"
+	logs, _ := launchBot(t, map[string]string{
+		"SLACK_BOT_TOKEN": bot, "SLACK_APP_TOKEN": app, "SLACK_API_URL": "http://" + addr + "/api/",
+		"DATABASE_URL": db.URL,
+	}, bot, app)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for !strings.Contains(logs.String(), "Slack not reachable yet") {
+		if ctx.Err() != nil {
+			t.Fatalf("the bot did not say it waits for Slack:\n%s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(logs.String(), "stickerbot running") {
+		t.Fatal("the bot said it was running without having reached Slack")
+	}
+	// Slack comes back on that address, answering 503 for a while.
+	fs := slacksim.New(t, slacksim.WithAddr(addr), slacksim.WithBotToken(bot), slacksim.WithAppToken(app))
+	fs.FailNext("auth.test", 4, slacksim.Failure{Status: http.StatusServiceUnavailable})
+	fs.WaitConnections(ctx, 2)
+	for !strings.Contains(logs.String(), "stickerbot running") {
+		if ctx.Err() != nil {
+			t.Fatalf("the bot connected but did not say it runs:\n%s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := logs.String()
+	for _, want := range []string{"connection refused", "503"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the retries do not say %q:\n%s", want, out)
+		}
+	}
+}
+
+// The library channel is checked at start: one that cannot show uploads
+// gets a warning saying what to fix, and the add form offers no upload.
+func TestLibraryChannelChecked(t *testing.T) {
+	t.Parallel()
+	private := slacksim.Channel{ID: "GLIB", Name: "private-library", Private: true, BotMember: true, Members: []string{admin}}
+	good := slacksim.Channel{ID: "CLIB", Name: "sticker-library", BotMember: true, Members: []string{admin}}
+	outside := slacksim.Channel{ID: "COUTSIDE", Name: "library", Members: []string{admin}}
+	secret := slacksim.Channel{ID: "GSECRET", Name: "secret-library", Private: true, Members: []string{admin}}
+	cases := []struct {
+		name, channel, warning string
+		usable                 bool
+	}{
+		{"not a member", outside.ID, "the bot is not a member of STICKER_LIBRARY_CHANNEL: type /invite @stickerbot in that channel", false},
+		{"no such channel", "C0NOSUCH", "STICKER_LIBRARY_CHANNEL names no channel the bot can see", false},
+		{"private, not a member", secret.ID, "STICKER_LIBRARY_CHANNEL names no channel the bot can see", false},
+		{"private", private.ID, "STICKER_LIBRARY_CHANNEL is a private conversation", false},
+		{"public, a member", good.ID, "the library channel is ready for uploaded images", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := startBot(t, map[string]string{"STICKER_LIBRARY_CHANNEL": c.channel},
+				slacksim.WithChannels(append(slacksim.DefaultChannels(), private, good, outside, secret)...))
+			var line string
+			for l := range strings.Lines(h.logs.String()) {
+				if strings.Contains(l, c.warning) {
+					line = l
+				}
+			}
+			switch {
+			case line == "":
+				t.Errorf("no log line %q", c.warning)
+			case !c.usable && (!strings.Contains(line, "level=WARN") || !strings.Contains(line, "channel="+c.channel) || !strings.Contains(line, "the add form offers no upload")):
+				t.Errorf("warning %q: want a WARN naming the channel and what it means", line)
+			}
+			v := h.openModal(t, admin, "add")
+			inputs := strings.Join(v.InputBlockIDs(), ",")
+			if want := map[bool]string{true: "name,tags,file,image_url", false: "name,tags,image_url"}[c.usable]; inputs != want {
+				t.Errorf("the add form's inputs are %s, want %s", inputs, want)
+			}
+		})
+	}
+}
+
+// HTTP mode has no Socket Mode connections, and does not say it has.
+func TestHTTPModeSaysNoConnections(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, transportEnv("http"))
+	for l := range strings.Lines(h.logs.String()) {
+		if strings.Contains(l, "stickerbot running") && (strings.Contains(l, "connections=") || !strings.Contains(l, "mode=http")) {
+			t.Errorf("HTTP mode logs %q", l)
+		}
 	}
 }

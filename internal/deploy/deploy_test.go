@@ -456,6 +456,7 @@ var clientTable = map[string]need{
 	"DeleteFile":             {"files.delete", "files:write"},
 	"AuthTest":               {"auth.test", ""},
 	"GetUserInfo":            {"users.info", "users:read"},
+	"GetConversationInfo":    {"conversations.info", "channels:read"},
 	// The app-level token's connections:write, granted in the app's
 	// settings, never in the manifest's bot scopes.
 	"StartSocketMode": {"apps.connections.open (app-level token)", ""},
