@@ -70,7 +70,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 		return err
 	}
 
-	m := metrics.New()
+	m := metrics.New(buildVersion(version))
 	if err := m.RegisterStickerCount(st.Count); err != nil {
 		return err
 	}

@@ -770,6 +770,10 @@ func TestDockerfile(t *testing.T) {
 	if run := all("RUN", ins[:last]); !strings.Contains(run, "go build") || !strings.Contains(run, "-trimpath") {
 		t.Error("the build stage does not run go build -trimpath")
 	}
+	// The version is stamped (TestFreshStart checks -X main.version works).
+	if run := all("RUN", ins[:last]); !strings.Contains(run, "-X main.version=${VERSION}") || !strings.Contains(all("ARG", ins[:last]), "VERSION") {
+		t.Error("the build stage does not stamp the version: want ARG VERSION and go build -ldflags \"-X main.version=${VERSION}\"")
+	}
 	// Modules are downloaded in their own layer, before the sources come in.
 	modCopy := slices.IndexFunc(ins, func(in instruction) bool { return in.cmd == "COPY" && strings.Contains(in.args, "go.mod") })
 	download := slices.IndexFunc(ins, func(in instruction) bool { return in.cmd == "RUN" && strings.Contains(in.args, "go mod download") })
