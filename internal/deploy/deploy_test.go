@@ -493,13 +493,18 @@ type goPackage struct {
 	Module     *struct{ Main bool }
 }
 
-// scan type-checks the non-test files of every package under cmd/ and
-// internal/ and returns their uses of slack-go *Client methods, through the
-// client itself or any interface whose method has the same name and
-// signature (as internal/handlers.Slack does), and the string constants in
-// the code.
-func scan(t *testing.T) (calls []call, literals map[string]bool) {
+// scanned is what scan finds in the code.
+type scanned struct {
+	calls    []call          // uses of slack-go *Client methods
+	literals map[string]bool // string constants
+	mapLogs  []string        // positions of Go maps given to a slog call
+}
+
+func scan(t *testing.T) (res scanned) {
 	t.Helper()
+	var calls []call
+	literals := make(map[string]bool)
+	defer func() { res.calls, res.literals = calls, literals }()
 	out := goCmd(t, 5*time.Minute, nil, "list", "-e", "-export", "-deps",
 		"-json=ImportPath,Dir,GoFiles,Export,DepOnly,Error,Module", "./cmd/...", "./internal/...")
 	var targets []goPackage
@@ -550,7 +555,6 @@ func scan(t *testing.T) (calls []call, literals map[string]bool) {
 		}
 	}
 
-	literals = make(map[string]bool)
 	for _, p := range targets {
 		var files []*ast.File
 		for _, name := range p.GoFiles {
@@ -563,6 +567,7 @@ func scan(t *testing.T) (calls []call, literals map[string]bool) {
 		info := &types.Info{
 			Selections: make(map[*ast.SelectorExpr]*types.Selection),
 			Types:      make(map[ast.Expr]types.TypeAndValue),
+			Uses:       make(map[*ast.Ident]types.Object),
 		}
 		conf := types.Config{Importer: imp}
 		if _, err := conf.Check(p.ImportPath, fset, files, info); err != nil {
@@ -584,16 +589,54 @@ func scan(t *testing.T) (calls []call, literals map[string]bool) {
 				literals[constant.StringVal(tv.Value)] = true
 			}
 		}
+		// A map given to log/slog prints as map[k:v …]; logs take
+		// attributes.
+		for _, f := range files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				c, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				var id *ast.Ident
+				switch fun := c.Fun.(type) {
+				case *ast.SelectorExpr:
+					id = fun.Sel
+				case *ast.Ident:
+					id = fun
+				}
+				fn, ok := info.Uses[id].(*types.Func)
+				if id == nil || !ok || fn.Pkg() == nil || fn.Pkg().Path() != "log/slog" {
+					return true
+				}
+				for _, arg := range c.Args {
+					if tv, ok := info.Types[arg]; ok && tv.Type != nil {
+						if _, isMap := tv.Type.Underlying().(*types.Map); isMap {
+							res.mapLogs = append(res.mapLogs, fset.Position(arg.Pos()).String()+": "+fn.Name())
+						}
+					}
+				}
+				return true
+			})
+		}
 	}
 	slices.SortFunc(calls, func(a, b call) int { return strings.Compare(a.pos.String(), b.pos.String()) })
-	return calls, literals
+	return res
+}
+
+// TestLogsTakeAttributes: no log line prints a Go map (map[k:v …]); a
+// map goes in as attributes (slog.Group) instead.
+func TestLogsTakeAttributes(t *testing.T) {
+	for _, where := range scan(t).mapLogs {
+		t.Errorf("%s is given a Go map: log its entries as attributes (slog.Group)", where)
+	}
 }
 
 // TestManifestScopes checks that each manifest requests exactly the bot
 // scopes the code needs: those of the Web API calls it makes (and the
 // planned ones), of the events it handles, and commands for /sticker.
 func TestManifestScopes(t *testing.T) {
-	calls, literals := scan(t)
+	sc := scan(t)
+	calls, literals := sc.calls, sc.literals
 
 	need := make(map[string][]string) // scope → why
 	add := func(scope, why string) {
