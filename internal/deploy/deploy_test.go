@@ -253,6 +253,15 @@ func TestCompose(t *testing.T) {
 	if botEnv["HTTP_ADDR"] == "" {
 		t.Error("bot does not set HTTP_ADDR: the health checks need it")
 	}
+	// Both host ports can move out of another service's way.
+	for name, v := range map[string]string{"db": "DB_PORT", "bot": "BOT_PORT"} {
+		if ports := c.Services[name].Ports; len(ports) != 1 || !strings.Contains(fmt.Sprint(ports[0]), "${"+v+":-") {
+			t.Errorf("service %s publishes %v: want its host port from ${%s:-…}", name, ports, v)
+		}
+		if !strings.Contains(string(read(t, ".env.example")), v+"=") {
+			t.Errorf(".env.example does not mention %s", v)
+		}
+	}
 
 	for name, s := range c.Services {
 		// Logs are rotated.
@@ -885,5 +894,28 @@ func TestStaticBuild(t *testing.T) {
 	}
 	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
 		t.Errorf("the binary links %v dynamically", libs)
+	}
+}
+
+// TestReadmeExecForScripts: every `docker compose exec` line of the
+// README whose output or input is redirected (a backup, an import) has
+// -T, without which Compose allocates a terminal and the line fails from
+// cron or a script.
+func TestReadmeExecForScripts(t *testing.T) {
+	// Joined, so a command wrapped over two lines reads as one.
+	text := strings.Join(strings.Fields(string(read(t, "README.md"))), " ")
+	re := regexp.MustCompile("docker compose exec[^`]*")
+	found := 0
+	for _, cmd := range re.FindAllString(text, -1) {
+		if !strings.ContainsAny(cmd, "<>|") {
+			continue
+		}
+		found++
+		if !strings.HasPrefix(cmd, "docker compose exec -T ") {
+			t.Errorf("README: %q redirects without -T", cmd)
+		}
+	}
+	if found == 0 {
+		t.Error("README has no docker compose exec line for scripts (backup, import)")
 	}
 }
