@@ -12,7 +12,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -149,15 +148,21 @@ func TestFreshStart(t *testing.T) {
 // so its error series exist from the start, and the list names nothing
 // the code no longer calls.
 func TestWebAPIMethodsListed(t *testing.T) {
-	dir := filepath.Join(root(t), "internal", "handlers")
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	names, err := filepath.Glob(filepath.Join(root(t), "internal", "handlers", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	fset := token.NewFileSet()
 	used := map[string]bool{}
-	for _, pkg := range pkgs {
-		ast.Inspect(pkg, func(n ast.Node) bool {
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) == 0 {
 				return true
