@@ -46,7 +46,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	who, err := checkBotToken(ctx, api, logger)
 	if err != nil {
-		return err
+		return stoppedWhileStarting(ctx, err, logger)
 	}
 	logger.Info("Slack accepted the bot token", "team", who.Team, "team_id", who.TeamID, "bot_user", who.User, "bot_user_id", who.UserID)
 	usable := true
@@ -56,7 +56,7 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 
 	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger, 0)
 	if err != nil {
-		return err
+		return stoppedWhileStarting(ctx, err, logger)
 	}
 	defer closeStore()
 	if len(applied) > 0 {
@@ -205,6 +205,17 @@ func stateKey(botToken string) []byte {
 	h := hmac.New(sha256.New, []byte(botToken))
 	h.Write([]byte("stickerbot view state v1"))
 	return h.Sum(nil)
+}
+
+// stoppedWhileStarting is nil when err only says that the bot was told
+// to stop (SIGTERM) while it waited for Slack or its database: stopping
+// then is no failure.
+func stoppedWhileStarting(ctx context.Context, err error, logger *slog.Logger) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		logger.Info("stickerbot stopped before it was running")
+		return nil
+	}
+	return err
 }
 
 // helloObserver is the bot's metrics, and closes hello when the first

@@ -90,7 +90,7 @@ func waitForDatabase(ctx context.Context, dbURL config.Secret, check func(contex
 		logger.Log(ctx, level, "database not reachable yet, retrying", attrs...)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for database: %w", err)
+			return fmt.Errorf("wait for database: %w: %w", ctx.Err(), err)
 		case <-time.After(wait):
 		}
 		delay = min(delay*2, 30*time.Second)

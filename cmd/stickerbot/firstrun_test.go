@@ -292,9 +292,12 @@ func TestDatabaseUnreachable(t *testing.T) {
 				case <-time.After(50 * time.Millisecond):
 				}
 			}
-			cancel()
+			cancel() // as SIGTERM does
 			select {
-			case <-done:
+			case err := <-done:
+				if err != nil {
+					t.Errorf("told to stop while it waited, run returned %v, want nil (a clean stop)", err)
+				}
 			case <-time.After(10 * time.Second):
 				t.Fatal("run did not stop within 10 s of its context")
 			}
