@@ -52,7 +52,7 @@ var (
 	// failures internal/handlers counts; internal/deploy's tests keep the
 	// list in step with the code.
 	WebAPIMethods = []string{
-		"chat.postMessage", "chat.postEphemeral", "views.open", "files.info", "files.uploadV2",
+		"chat.postMessage", "chat.postEphemeral", "views.open", "views.update", "files.info", "files.uploadV2",
 		"users.info", "response_url",
 	}
 	// WebAPIErrorKinds are the kinds of Web API failure.
