@@ -8,8 +8,11 @@ ENV CGO_ENABLED=0
 COPY go.mod go.sum ./
 RUN go mod download && go mod verify
 COPY . .
+# What `stickerbot version` and stickerbot_build_info say:
+# docker compose build --build-arg VERSION=$(git describe --always --dirty)
+ARG VERSION=devel
 RUN --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w" -o /out/stickerbot ./cmd/stickerbot
+    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/stickerbot ./cmd/stickerbot
 
 # Run: no shell, no package manager; CA certificates and tzdata included.
 # The migrations are embedded in the binary, so it is the only file needed.

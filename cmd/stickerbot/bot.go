@@ -41,9 +41,22 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 	// else too, so the process exits and its supervisor can say why.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger)
+	// The tokens first: a wrong one is the likeliest first-run mistake,
+	// and it is said at once, even while the database is still starting.
+	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
+	who, err := checkBotToken(ctx, api, logger)
 	if err != nil {
-		return err
+		return stoppedWhileStarting(ctx, err, logger)
+	}
+	logger.Info("Slack accepted the bot token", "team", who.Team, "team_id", who.TeamID, "bot_user", who.User, "bot_user_id", who.UserID)
+	usable := true
+	if cfg.LibraryChannel != "" {
+		usable = checkLibraryChannel(ctx, api, cfg.LibraryChannel, logger)
+	}
+
+	st, closeStore, applied, err := openStore(ctx, cfg.DatabaseURL, logger, 0)
+	if err != nil {
+		return stoppedWhileStarting(ctx, err, logger)
 	}
 	defer closeStore()
 	if len(applied) > 0 {
@@ -57,11 +70,10 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 		return err
 	}
 
-	m := metrics.New()
+	m := metrics.New(buildVersion(version))
 	if err := m.RegisterStickerCount(st.Count); err != nil {
 		return err
 	}
-	api := newSlackClient(cfg, cfg.BotToken.Reveal(), cfg.AppToken.Reveal())
 	written := libraryStore(st, lib)
 	bot, err := handlers.New(handlers.Config{
 		Search:   lib,
@@ -74,8 +86,9 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 		Admins:   cfg.Admins,
 		Observer: m,
 
-		LibraryChannel: cfg.LibraryChannel,
-		SyncPace:       cfg.ImageSyncPace,
+		LibraryChannel:       cfg.LibraryChannel,
+		LibraryChannelUsable: func() bool { return usable },
+		SyncPace:             cfg.ImageSyncPace,
 	})
 	if err != nil {
 		return err
@@ -88,13 +101,14 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 		hm  *httpmode.Handler
 	)
 	connected := func() bool { return true } // HTTP mode has no connections to lose
+	firstHello := make(chan struct{})
 	if cfg.Mode == config.ModeSocket {
 		mgr, err = socket.New(socket.Config{
 			API:         api,
 			Dispatcher:  bot,
 			Logger:      logger,
 			Connections: cfg.SocketConnections,
-			Observer:    m,
+			Observer:    &helloObserver{Metrics: m, hello: firstHello},
 		})
 		if err != nil {
 			return err
@@ -141,12 +155,23 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 	wg.Go(func() { janitor(ctx, st, logger) })
 	wg.Go(func() { bot.SyncImages(ctx) }) // uploaded images get (back) their Slack copy
 
-	logger.Info("stickerbot running", "mode", cfg.Mode, "connections", cfg.SocketConnections, "admins", len(cfg.Admins))
 	var runErr error
 	if mgr != nil {
-		runErr = mgr.Run(ctx)
+		// Running means Slack took the app token too: its first
+		// connection said hello. Until then the manager retries an
+		// unreachable Slack, and stops on a token Slack refuses.
+		runDone := make(chan error, 1)
+		go func() { runDone <- mgr.Run(ctx) }()
+		select {
+		case <-firstHello:
+			logger.Info("stickerbot running", "mode", cfg.Mode, "connections", cfg.SocketConnections, "admins", len(cfg.Admins), "version", buildVersion(version))
+			runErr = <-runDone
+		case runErr = <-runDone:
+		}
+		runErr = appTokenMistake(runErr)
 		stop()
 	} else {
+		logger.Info("stickerbot running", "mode", cfg.Mode, "admins", len(cfg.Admins), "version", buildVersion(version))
 		<-ctx.Done()
 	}
 
@@ -180,6 +205,32 @@ func stateKey(botToken string) []byte {
 	h := hmac.New(sha256.New, []byte(botToken))
 	h.Write([]byte("stickerbot view state v1"))
 	return h.Sum(nil)
+}
+
+// stoppedWhileStarting is nil when err only says that the bot was told
+// to stop (SIGTERM) while it waited for Slack or its database: stopping
+// then is no failure.
+func stoppedWhileStarting(ctx context.Context, err error, logger *slog.Logger) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		logger.Info("stickerbot stopped before it was running")
+		return nil
+	}
+	return err
+}
+
+// helloObserver is the bot's metrics, and closes hello when the first
+// Socket Mode connection is up.
+type helloObserver struct {
+	*metrics.Metrics
+	hello chan struct{}
+	once  sync.Once
+}
+
+func (o *helloObserver) ConnectionsOpen(n int) {
+	o.Metrics.ConnectionsOpen(n)
+	if n > 0 {
+		o.once.Do(func() { close(o.hello) })
+	}
 }
 
 // loadIndex loads the search index with the garbage collector kept

@@ -92,6 +92,9 @@ func TestImportFromStdin(t *testing.T) {
 	if err != nil || !strings.Contains(out, "32 added") {
 		t.Fatalf("import -: %v\n%s", err, out)
 	}
+	if !strings.HasPrefix(out, "imported from standard input: ") {
+		t.Errorf("import - says %q: the input is standard input, not \"-\"", out)
+	}
 }
 
 func TestImportRejectsBadRows(t *testing.T) {

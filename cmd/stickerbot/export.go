@@ -19,7 +19,7 @@ import (
 // renamed over it once complete, so a failed export never leaves half a
 // backup.
 func exportFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, path string, stdout io.Writer) error {
-	st, closeStore, _, err := openStore(ctx, dbURL, logger)
+	st, closeStore, _, err := openStore(ctx, dbURL, logger, commandPatience)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 		defer f.Close()
 		in = f
 	}
-	st, closeStore, _, err := openStore(ctx, dbURL, logger)
+	st, closeStore, _, err := openStore(ctx, dbURL, logger, commandPatience)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func importFile(ctx context.Context, dbURL config.Secret, logger *slog.Logger, p
 		return err
 	}
 	read, _ := fr.Counts()
-	fmt.Fprintf(stdout, "imported %s: %s added, %s updated, %s unchanged (%s in %.1f s)\n",
+	fmt.Fprintf(stdout, "imported from %s: %s added, %s updated, %s unchanged (%s in %.1f s)\n",
 		name, thousands(int64(res.Added)), thousands(int64(res.Updated)), thousands(int64(res.Unchanged)),
 		plural(int(read), "row"), time.Since(start).Seconds())
 	return nil

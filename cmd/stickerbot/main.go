@@ -4,33 +4,20 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/joho/godotenv"
 )
+
+// version is stamped at build time, go build -ldflags "-X main.version=v1.2.3"
+// (the Dockerfile passes its VERSION build argument), and never changes
+// after; unstamped builds fall back to what the Go toolchain recorded
+// (see buildVersion).
+var version string
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// A .env file fills in what the real environment leaves unset.
-	dotenv, _ := godotenv.Read(".env")
-	getenv := func(k string) string {
-		if v, ok := os.LookupEnv(k); ok {
-			return v
-		}
-		return dotenv[k]
-	}
-	err := run(ctx, os.Args, getenv, os.Stdin, os.Stdout, os.Stderr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "stickerbot:", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	code := start(ctx, os.Args, os.LookupEnv, ".env", os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

@@ -119,7 +119,7 @@ func runPlayground(parent context.Context, pc config.Playground, launch launchCl
 		return err
 	}
 	defer dropDB()
-	st, closeStore, _, err := openStore(ctx, dbURL, logger)
+	st, closeStore, _, err := openStore(ctx, dbURL, logger, 0)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func TestPlaygroundDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, closeStore, _, err := openStore(ctx, u, logger)
+	st, closeStore, _, err := openStore(ctx, u, logger, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

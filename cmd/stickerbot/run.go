@@ -9,13 +9,13 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/stickerbot/stickerbot/internal/config"
 	"github.com/stickerbot/stickerbot/internal/pgcluster"
-	"github.com/stickerbot/stickerbot/internal/store"
 )
 
 // usageError is a mistake in the command line or the configuration; main
@@ -32,11 +32,69 @@ Usage:
   stickerbot playground     try it without Slack: the bot against a simulated Slack, in
                             your browser (PLAYGROUND_ADDR, default 127.0.0.1:3000)
   stickerbot healthcheck    exit 0 if the bot on HTTP_ADDR answers /healthz (for Docker)
+  stickerbot version        print the version
   stickerbot help           show this help
 
 Configuration comes from the environment, or a .env file in the working
-directory; see .env.example.
+directory; see .env.example. Exit status 2 means a mistake to fix (the
+command line, a setting, .env, a token or database Slack or PostgreSQL
+refuses), 1 any other failure.
 `
+
+// start is main without the process: it reads the settings (the
+// environment through lookupEnv, then the .env file at dotenvPath), runs
+// the command, prints its error as one line on stderr and returns the
+// exit status: 0, 2 for a mistake only the operator can fix (the command
+// line, a setting, .env, a token Slack refuses, a database that refuses
+// who or what DATABASE_URL names), 1 for anything else.
+func start(ctx context.Context, args []string, lookupEnv func(string) (string, bool), dotenvPath string, stdin io.Reader, stdout, stderr io.Writer) int {
+	getenv := func(string) string { return "" }
+	var err error
+	if !settingsFree(args) {
+		getenv, err = config.Environment(dotenvPath, lookupEnv)
+		if err != nil {
+			err = usageError{err}
+		}
+	}
+	if err == nil {
+		err = run(ctx, args, getenv, stdin, stdout, stderr)
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "stickerbot:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// settingsFree reports whether the command reads no settings (help and
+// version), so a broken .env does not stop it.
+func settingsFree(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[1] {
+	case "help", "-h", "-help", "--help", "version", "-version", "--version":
+		return true
+	}
+	return false
+}
+
+// buildVersion is the version stamped with -ldflags, or else the main
+// module's version as the go command recorded it (a tagged "go install
+// …@v1.2.3"), or else "devel".
+func buildVersion(stamped string) string {
+	if stamped != "" {
+		return stamped
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
 
 // run is the whole program, with its dependencies passed in so tests can
 // run it as it runs in production.
@@ -94,6 +152,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
+	case "version", "-version", "--version":
+		_, err := fmt.Fprintf(stdout, "stickerbot %s (%s, %s/%s)\n", buildVersion(version), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return err
 	default:
 		return usageError{fmt.Errorf("unknown command %q; run \"stickerbot help\"", cmd)}
 	}
@@ -113,61 +174,6 @@ func setGCPercent(gogc string) {
 	case err == nil && n >= 0:
 		debug.SetGCPercent(n)
 	}
-}
-
-// openStore connects, waits for the database and applies migrations.
-func openStore(ctx context.Context, dbURL config.Secret, logger *slog.Logger) (*store.Store, func(), []string, error) {
-	pool, err := store.Open(ctx, dbURL.Reveal())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := waitForDatabase(ctx, func(ctx context.Context) error { return pool.Ping(ctx) }, logger); err != nil {
-		pool.Close()
-		return nil, nil, nil, err
-	}
-	applied, err := store.Migrate(ctx, pool, logger)
-	if err != nil {
-		pool.Close()
-		return nil, nil, nil, err
-	}
-	return store.New(pool), pool.Close, applied, nil
-}
-
-// waitForDatabase retries ping with backoff until the database answers, so
-// the bot started beside its database (docker compose) waits instead of
-// crash-looping.
-func waitForDatabase(ctx context.Context, ping func(context.Context) error, logger *slog.Logger) error {
-	delay := 500 * time.Millisecond
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := ping(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		logger.Warn("database not reachable yet, retrying", "in", delay.String(), "err", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for database: %w", err)
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 30*time.Second)
-	}
-}
-
-func migrate(ctx context.Context, dbURL config.Secret, logger *slog.Logger, stdout io.Writer) error {
-	_, closeStore, applied, err := openStore(ctx, dbURL, logger)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	if len(applied) == 0 {
-		fmt.Fprintln(stdout, "database is up to date; no migrations to apply")
-	}
-	for _, m := range applied {
-		fmt.Fprintln(stdout, "applied", m)
-	}
-	return nil
 }
 
 // tokenPattern matches Slack tokens wherever they might hide in a log line

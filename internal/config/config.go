@@ -64,9 +64,10 @@ var Vars = []string{
 // DefaultAPIURL is Slack's Web API.
 const DefaultAPIURL = "https://slack.com/api/"
 
+// Where each token comes from, for messages that ask for the right one.
 const (
-	botTokenHelp = "the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"
-	appTokenHelp = "an app-level token (xapp-…) with the connections:write scope, from your Slack app's Basic Information → App-Level Tokens"
+	BotTokenHelp = "the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"
+	AppTokenHelp = "an app-level token (xapp-…) with the connections:write scope, from your Slack app's Basic Information → App-Level Tokens"
 )
 
 // kind names what a token looks like, never what it holds.
@@ -80,6 +81,17 @@ func kind(tok string) string {
 		}
 	}
 	return "something that is not a Slack token"
+}
+
+// tokenShaped reports whether tok has only what Slack's tokens are made
+// of: letters, digits and dashes.
+func tokenShaped(tok string) bool {
+	for _, r := range tok {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -108,20 +120,28 @@ func Load(getenv func(string) string) (Config, error) {
 	case strings.HasPrefix(bot, "xapp-") && strings.HasPrefix(app, "xoxb-"):
 		return c, errors.New("SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: put the xoxb- token in SLACK_BOT_TOKEN and the xapp- token in SLACK_APP_TOKEN")
 	case bot == "":
-		return c, errors.New("SLACK_BOT_TOKEN is not set: set it to " + botTokenHelp)
+		return c, errors.New("SLACK_BOT_TOKEN is not set: set it to " + BotTokenHelp)
 	case strings.HasPrefix(bot, "xapp-"):
-		return c, errors.New("SLACK_BOT_TOKEN holds an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN: set SLACK_BOT_TOKEN to " + botTokenHelp)
+		return c, errors.New("SLACK_BOT_TOKEN holds an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN: set SLACK_BOT_TOKEN to " + BotTokenHelp)
 	case !strings.HasPrefix(bot, "xoxb-"):
-		return c, fmt.Errorf("SLACK_BOT_TOKEN holds %s: set it to %s", kind(bot), botTokenHelp)
+		return c, fmt.Errorf("SLACK_BOT_TOKEN holds %s: set it to %s", kind(bot), BotTokenHelp)
+	case bot == "xoxb-":
+		return c, errors.New("SLACK_BOT_TOKEN is only the prefix xoxb- (the placeholder of .env.example), not a token: set it to " + BotTokenHelp)
+	case !tokenShaped(bot):
+		return c, errors.New("SLACK_BOT_TOKEN holds characters a Slack token never has (a space, a quote): copy it again, whole, from " + BotTokenHelp)
 	}
 	if c.Mode == ModeSocket {
 		switch {
 		case app == "":
-			return c, errors.New("SLACK_APP_TOKEN is not set: Socket Mode needs " + appTokenHelp)
+			return c, errors.New("SLACK_APP_TOKEN is not set: Socket Mode needs " + AppTokenHelp)
 		case strings.HasPrefix(app, "xoxb-"):
-			return c, errors.New("SLACK_APP_TOKEN holds a bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN: set SLACK_APP_TOKEN to " + appTokenHelp)
+			return c, errors.New("SLACK_APP_TOKEN holds a bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN: set SLACK_APP_TOKEN to " + AppTokenHelp)
 		case !strings.HasPrefix(app, "xapp-"):
-			return c, fmt.Errorf("SLACK_APP_TOKEN holds %s: set it to %s", kind(app), appTokenHelp)
+			return c, fmt.Errorf("SLACK_APP_TOKEN holds %s: set it to %s", kind(app), AppTokenHelp)
+		case app == "xapp-":
+			return c, errors.New("SLACK_APP_TOKEN is only the prefix xapp- (the placeholder of .env.example), not a token: set it to " + AppTokenHelp)
+		case !tokenShaped(app):
+			return c, errors.New("SLACK_APP_TOKEN holds characters a Slack token never has (a space, a quote): copy it again, whole, from " + AppTokenHelp)
 		}
 	}
 	if c.Mode == ModeHTTP && c.SigningSecret == "" {
@@ -220,4 +240,19 @@ func LoadDatabase(getenv func(string) string) (Secret, error) {
 		return "", errors.New("DATABASE_URL is not a PostgreSQL URL: use the form postgres://user:password@host:5432/database")
 	}
 	return Secret(u), nil
+}
+
+// RedactURL returns a database URL fit for a message: its password, in
+// the URL or a password parameter, replaced by xxxxx. A URL it cannot
+// parse is not shown at all.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }

@@ -253,6 +253,15 @@ func TestCompose(t *testing.T) {
 	if botEnv["HTTP_ADDR"] == "" {
 		t.Error("bot does not set HTTP_ADDR: the health checks need it")
 	}
+	// Both host ports can move out of another service's way.
+	for name, v := range map[string]string{"db": "DB_PORT", "bot": "BOT_PORT"} {
+		if ports := c.Services[name].Ports; len(ports) != 1 || !strings.Contains(fmt.Sprint(ports[0]), "${"+v+":-") {
+			t.Errorf("service %s publishes %v: want its host port from ${%s:-…}", name, ports, v)
+		}
+		if !strings.Contains(string(read(t, ".env.example")), v+"=") {
+			t.Errorf(".env.example does not mention %s", v)
+		}
+	}
 
 	for name, s := range c.Services {
 		// Logs are rotated.
@@ -456,6 +465,7 @@ var clientTable = map[string]need{
 	"DeleteFile":             {"files.delete", "files:write"},
 	"AuthTest":               {"auth.test", ""},
 	"GetUserInfo":            {"users.info", "users:read"},
+	"GetConversationInfo":    {"conversations.info", "channels:read"},
 	// The app-level token's connections:write, granted in the app's
 	// settings, never in the manifest's bot scopes.
 	"StartSocketMode": {"apps.connections.open (app-level token)", ""},
@@ -492,13 +502,18 @@ type goPackage struct {
 	Module     *struct{ Main bool }
 }
 
-// scan type-checks the non-test files of every package under cmd/ and
-// internal/ and returns their uses of slack-go *Client methods, through the
-// client itself or any interface whose method has the same name and
-// signature (as internal/handlers.Slack does), and the string constants in
-// the code.
-func scan(t *testing.T) (calls []call, literals map[string]bool) {
+// scanned is what scan finds in the code.
+type scanned struct {
+	calls    []call          // uses of slack-go *Client methods
+	literals map[string]bool // string constants
+	mapLogs  []string        // positions of Go maps given to a slog call
+}
+
+func scan(t *testing.T) (res scanned) {
 	t.Helper()
+	var calls []call
+	literals := make(map[string]bool)
+	defer func() { res.calls, res.literals = calls, literals }()
 	out := goCmd(t, 5*time.Minute, nil, "list", "-e", "-export", "-deps",
 		"-json=ImportPath,Dir,GoFiles,Export,DepOnly,Error,Module", "./cmd/...", "./internal/...")
 	var targets []goPackage
@@ -549,7 +564,6 @@ func scan(t *testing.T) (calls []call, literals map[string]bool) {
 		}
 	}
 
-	literals = make(map[string]bool)
 	for _, p := range targets {
 		var files []*ast.File
 		for _, name := range p.GoFiles {
@@ -562,6 +576,7 @@ func scan(t *testing.T) (calls []call, literals map[string]bool) {
 		info := &types.Info{
 			Selections: make(map[*ast.SelectorExpr]*types.Selection),
 			Types:      make(map[ast.Expr]types.TypeAndValue),
+			Uses:       make(map[*ast.Ident]types.Object),
 		}
 		conf := types.Config{Importer: imp}
 		if _, err := conf.Check(p.ImportPath, fset, files, info); err != nil {
@@ -583,16 +598,54 @@ func scan(t *testing.T) (calls []call, literals map[string]bool) {
 				literals[constant.StringVal(tv.Value)] = true
 			}
 		}
+		// A map given to log/slog prints as map[k:v …]; logs take
+		// attributes.
+		for _, f := range files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				c, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				var id *ast.Ident
+				switch fun := c.Fun.(type) {
+				case *ast.SelectorExpr:
+					id = fun.Sel
+				case *ast.Ident:
+					id = fun
+				}
+				fn, ok := info.Uses[id].(*types.Func)
+				if id == nil || !ok || fn.Pkg() == nil || fn.Pkg().Path() != "log/slog" {
+					return true
+				}
+				for _, arg := range c.Args {
+					if tv, ok := info.Types[arg]; ok && tv.Type != nil {
+						if _, isMap := tv.Type.Underlying().(*types.Map); isMap {
+							res.mapLogs = append(res.mapLogs, fset.Position(arg.Pos()).String()+": "+fn.Name())
+						}
+					}
+				}
+				return true
+			})
+		}
 	}
 	slices.SortFunc(calls, func(a, b call) int { return strings.Compare(a.pos.String(), b.pos.String()) })
-	return calls, literals
+	return res
+}
+
+// TestLogsTakeAttributes: no log line prints a Go map (map[k:v …]); a
+// map goes in as attributes (slog.Group) instead.
+func TestLogsTakeAttributes(t *testing.T) {
+	for _, where := range scan(t).mapLogs {
+		t.Errorf("%s is given a Go map: log its entries as attributes (slog.Group)", where)
+	}
 }
 
 // TestManifestScopes checks that each manifest requests exactly the bot
 // scopes the code needs: those of the Web API calls it makes (and the
 // planned ones), of the events it handles, and commands for /sticker.
 func TestManifestScopes(t *testing.T) {
-	calls, literals := scan(t)
+	sc := scan(t)
+	calls, literals := sc.calls, sc.literals
 
 	need := make(map[string][]string) // scope → why
 	add := func(scope, why string) {
@@ -769,6 +822,10 @@ func TestDockerfile(t *testing.T) {
 	if run := all("RUN", ins[:last]); !strings.Contains(run, "go build") || !strings.Contains(run, "-trimpath") {
 		t.Error("the build stage does not run go build -trimpath")
 	}
+	// The version is stamped (TestFreshStart checks -X main.version works).
+	if run := all("RUN", ins[:last]); !strings.Contains(run, "-X main.version=${VERSION}") || !strings.Contains(all("ARG", ins[:last]), "VERSION") {
+		t.Error("the build stage does not stamp the version: want ARG VERSION and go build -ldflags \"-X main.version=${VERSION}\"")
+	}
 	// Modules are downloaded in their own layer, before the sources come in.
 	modCopy := slices.IndexFunc(ins, func(in instruction) bool { return in.cmd == "COPY" && strings.Contains(in.args, "go.mod") })
 	download := slices.IndexFunc(ins, func(in instruction) bool { return in.cmd == "RUN" && strings.Contains(in.args, "go mod download") })
@@ -837,5 +894,28 @@ func TestStaticBuild(t *testing.T) {
 	}
 	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
 		t.Errorf("the binary links %v dynamically", libs)
+	}
+}
+
+// TestReadmeExecForScripts: every `docker compose exec` line of the
+// README whose output or input is redirected (a backup, an import) has
+// -T, without which Compose allocates a terminal and the line fails from
+// cron or a script.
+func TestReadmeExecForScripts(t *testing.T) {
+	// Joined, so a command wrapped over two lines reads as one.
+	text := strings.Join(strings.Fields(string(read(t, "README.md"))), " ")
+	re := regexp.MustCompile("docker compose exec[^`]*")
+	found := 0
+	for _, cmd := range re.FindAllString(text, -1) {
+		if !strings.ContainsAny(cmd, "<>|") {
+			continue
+		}
+		found++
+		if !strings.HasPrefix(cmd, "docker compose exec -T ") {
+			t.Errorf("README: %q redirects without -T", cmd)
+		}
+	}
+	if found == 0 {
+		t.Error("README has no docker compose exec line for scripts (backup, import)")
 	}
 }

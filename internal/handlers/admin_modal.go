@@ -9,6 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -158,6 +161,17 @@ func (b *Bot) adminForm(a answer) answer {
 	}
 }
 
+// fieldProblems is a form's field errors as a log attribute per field
+// (errors.name="…" errors.tags="…"), where the map would print as Go's
+// map[…].
+func fieldProblems(errs map[string]string) slog.Attr {
+	attrs := make([]any, 0, 2*len(errs))
+	for _, field := range slices.Sorted(maps.Keys(errs)) {
+		attrs = append(attrs, field, errs[field])
+	}
+	return slog.Group("errors", attrs...)
+}
+
 // saveSticker validates a submitted modal, saves the sticker and returns
 // the ack (nil closes the modal; field errors keep it open). It must
 // return within ctx, the ack budget: every check is bounded by it, and
@@ -193,7 +207,7 @@ func (b *Bot) saveSticker(ctx context.Context, r *request) envelope.Ack {
 	}()
 	d, errs := b.checkSubmission(work, ic, meta)
 	if len(errs) > 0 {
-		b.log.Info("sticker form has problems", "envelope_id", r.env.ID, "user", r.user, "errors", errs)
+		b.log.Info("sticker form has problems", "envelope_id", r.env.ID, "user", r.user, fieldProblems(errs))
 		return slack.NewErrorsViewSubmissionResponse(errs)
 	}
 	st, err := b.library.Save(work, meta.ID, d)

@@ -120,6 +120,12 @@ type Slack interface {
 type Observer interface {
 	JobDone(kind string, d time.Duration, err error)
 	Searched(d time.Duration)
+	// SearchResult counts a search someone typed (not Next): hit when a
+	// sticker matched.
+	SearchResult(hit bool)
+	// Sent counts a sticker posted, by the Web API method that posted it
+	// (chat.postMessage, or response_url where the bot is not a member).
+	Sent(method string)
 	Busy(kind string)
 	// WebAPIError counts a failed Web API call by method and kind (see
 	// errorKind).
@@ -130,6 +136,8 @@ type nopObserver struct{}
 
 func (nopObserver) JobDone(string, time.Duration, error) {}
 func (nopObserver) Searched(time.Duration)               {}
+func (nopObserver) SearchResult(bool)                    {}
+func (nopObserver) Sent(string)                          {}
 func (nopObserver) Busy(string)                          {}
 func (nopObserver) WebAPIError(string, string)           {}
 

@@ -59,6 +59,9 @@ func (b *Bot) find(ctx context.Context, to replyTo, query string, how origin) er
 		return nil
 	}
 	m, at, err := b.matchAt(ctx, q, 0)
+	if err == nil || errors.Is(err, sticker.ErrNotFound) {
+		b.obs.SearchResult(err == nil)
+	}
 	if errors.Is(err, sticker.ErrNotFound) {
 		b.notice(ctx, to, replyNew, noMatchText(query))
 		return nil

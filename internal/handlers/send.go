@@ -63,6 +63,7 @@ func (b *Bot) deliver(ctx context.Context, st *sticker.Sticker, to replyTo, hand
 		return &sendError{explain: explain, err: fmt.Errorf("send sticker %d via %s: %w", st.ID, path, err)}
 	}
 	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path)
+	b.obs.Sent(path)
 	if err := b.library.RecordSend(ctx, st.ID, to.user, to.channel); err != nil {
 		// The sticker is in the channel; only the count is lost.
 		b.log.Warn("cannot record the send", "sticker_id", st.ID, "err", err)

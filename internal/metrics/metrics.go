@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"runtime"
 	"sync"
 	"time"
 
@@ -23,10 +24,39 @@ const namespace = "stickerbot"
 var (
 	// Acks must reach Slack within 3s; most take well under a millisecond.
 	ackBuckets = []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3}
-	// Searches run in PostgreSQL and should stay under a few milliseconds.
+	// Searches run in memory, then read a page from PostgreSQL: a few
+	// milliseconds at most.
 	searchBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}
 	// Jobs include Web API calls and their retries, up to the 20s job timeout.
 	jobBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30}
+)
+
+// Label values known in advance: the series they make are exported, at
+// zero, from the first scrape, so alerts and dashboards on them (a rate
+// of busy replies, of reconnects, of Web API errors) have data before the
+// first event. Other values still count as they come (up to
+// maxLabelValues a label).
+var (
+	// EnvelopeTypes are Socket Mode's envelope types (internal/envelope's
+	// kinds), of envelopes, acks, jobs and busy replies.
+	EnvelopeTypes = []string{"slash_commands", "interactive", "events_api"}
+	// JobOutcomes are the outcomes of a handled payload.
+	JobOutcomes = []string{"ok", "error", "timeout", "canceled"}
+	// ReconnectReasons are why internal/socket opens a connection.
+	ReconnectReasons = []string{
+		"refresh_requested", "warning", "disconnect", "closed", "dropped", "dead", "read_error",
+		"link_disabled", "too_many_websockets", "open_error", "rate_limited", "dial_error",
+		"hello_timeout", "closed_before_hello",
+	}
+	// WebAPIMethods are the Web API methods (and response_url) whose
+	// failures internal/handlers counts; internal/deploy's tests keep the
+	// list in step with the code.
+	WebAPIMethods = []string{
+		"chat.postMessage", "chat.postEphemeral", "views.open", "views.update", "files.info", "files.uploadV2",
+		"users.info", "response_url",
+	}
+	// WebAPIErrorKinds are the kinds of Web API failure.
+	WebAPIErrorKinds = []string{"api", "rate_limited", "http", "timeout", "canceled", "network", "other"}
 )
 
 // maxLabelValues bounds the distinct values of each free-form label (an
@@ -51,6 +81,8 @@ type Metrics struct {
 
 	jobs     *prometheus.HistogramVec
 	searches prometheus.Histogram
+	results  *prometheus.CounterVec
+	sends    *prometheus.CounterVec
 	busy     *prometheus.CounterVec
 
 	apiErrors *prometheus.CounterVec
@@ -59,8 +91,11 @@ type Metrics struct {
 }
 
 // New returns Metrics registered in a fresh registry, with the Go runtime
-// and process collectors.
-func New() *Metrics {
+// and process collectors, and stickerbot_build_info naming version (the
+// bot's, as stamped at build time) and the Go version it was built with.
+// Every series of a known label value (EnvelopeTypes, ReconnectReasons,
+// WebAPIMethods, …) exists from the start, at zero.
+func New(version string) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		envelopes: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -87,9 +122,17 @@ func New() *Metrics {
 		}, []string{"type", "outcome"}),
 		searches: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "search_duration_seconds",
-			Help:    "Time running a sticker search in the database.",
+			Help:    "Time running a sticker search: the in-process index, then reading the stickers shown from the database.",
 			Buckets: searchBuckets,
 		}),
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "searches_total",
+			Help: "Searches people typed, by result: hit (at least one sticker matched) or miss.",
+		}, []string{"result"}),
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "sends_total",
+			Help: "Stickers posted, by path: post (chat.postMessage) or response_url (where the bot is not a member).",
+		}, []string{"path"}),
 		busy: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "busy_total",
 			Help: "Payloads turned away because the work queue was full, by payload type.",
@@ -103,12 +146,40 @@ func New() *Metrics {
 		methods: newLabelSet(maxLabelValues),
 		kinds:   newLabelSet(maxLabelValues),
 	}
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "build_info",
+		Help:        "Always 1; its labels say which build runs.",
+		ConstLabels: prometheus.Labels{"version": version, "go_version": runtime.Version()},
+	})
+	buildInfo.Set(1)
 	m.reg.MustRegister(
 		m.envelopes, m.ackLatency, m.reconnects, m.connections,
-		m.jobs, m.searches, m.busy, m.apiErrors,
+		m.jobs, m.searches, m.results, m.sends, m.busy, m.apiErrors, buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	for _, typ := range EnvelopeTypes {
+		m.envelopes.WithLabelValues(m.types.value(typ))
+		m.ackLatency.WithLabelValues(typ)
+		m.busy.WithLabelValues(typ)
+		for _, o := range JobOutcomes {
+			m.jobs.WithLabelValues(typ, o)
+		}
+	}
+	for _, r := range ReconnectReasons {
+		m.reconnects.WithLabelValues(m.reasons.value(r))
+	}
+	for _, method := range WebAPIMethods {
+		for _, kind := range WebAPIErrorKinds {
+			m.apiErrors.WithLabelValues(m.methods.value(method), m.kinds.value(kind))
+		}
+	}
+	for _, r := range []string{"hit", "miss"} {
+		m.results.WithLabelValues(r)
+	}
+	for _, p := range []string{"post", "response_url"} {
+		m.sends.WithLabelValues(p)
+	}
 	return m
 }
 
@@ -193,6 +264,29 @@ func (m *Metrics) JobDone(kind string, d time.Duration, err error) {
 
 // Searched records a search's duration.
 func (m *Metrics) Searched(d time.Duration) { m.searches.Observe(d.Seconds()) }
+
+// SearchResult counts a search someone typed: hit when a sticker
+// matched.
+func (m *Metrics) SearchResult(hit bool) {
+	if hit {
+		m.results.WithLabelValues("hit").Inc()
+	} else {
+		m.results.WithLabelValues("miss").Inc()
+	}
+}
+
+// Sent counts a sticker posted through method: chat.postMessage (path
+// "post") or response_url.
+func (m *Metrics) Sent(method string) {
+	switch method {
+	case "chat.postMessage":
+		m.sends.WithLabelValues("post").Inc()
+	case "response_url":
+		m.sends.WithLabelValues("response_url").Inc()
+	default:
+		m.sends.WithLabelValues("other").Inc()
+	}
+}
 
 // Busy counts a payload turned away because the queue was full.
 func (m *Metrics) Busy(kind string) { m.busy.WithLabelValues(m.types.value(kind)).Inc() }

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DatabaseName is the database URL points at; pg_trgm is created in it.
@@ -475,4 +476,60 @@ func children(pid int) []int {
 		}
 	}
 	return out
+}
+
+// RequirePasswords makes TCP connections as any user but postgres give a
+// password (scram-sha-256), as a server set up for applications does;
+// postgres (URL's user) stays trusted. Create the roles to log in as,
+// with their passwords, through URL.
+func (c *Cluster) RequirePasswords(t TB) {
+	t.Helper()
+	if err := c.TryRequirePasswords(); err != nil {
+		t.Fatalf("pgcluster: %v", err)
+	}
+}
+
+// TryRequirePasswords is RequirePasswords returning its error.
+func (c *Cluster) TryRequirePasswords() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const hba = "# pgcluster.RequirePasswords\n" +
+		"local all all trust\n" +
+		"host all postgres 127.0.0.1/32 trust\n" +
+		"host all all 127.0.0.1/32 scram-sha-256\n"
+	// Written in place: the file keeps its owner (the server's user).
+	f, err := os.OpenFile(filepath.Join(c.data, "pg_hba.conf"), os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("require passwords: %v", err)
+	}
+	if _, err := f.WriteString(hba); err != nil {
+		f.Close()
+		return fmt.Errorf("require passwords: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("require passwords: %v", err)
+	}
+	if out, err := c.pgctl(30*time.Second, "reload", "-D", c.data); err != nil {
+		return fmt.Errorf("pg_ctl reload: %v\n%s", err, out)
+	}
+	// The reload is a signal: wait until the server asks for passwords
+	// (trusted, a role that does not exist is named as such; asked for a
+	// password, the server does not tell).
+	probe := fmt.Sprintf("postgres://pgcluster_probe:x@127.0.0.1:%d/postgres?sslmode=disable", c.port)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		conn, err := pgx.Connect(ctx, probe)
+		cancel()
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "28P01" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("require passwords: the server still does not ask for them after a reload (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -96,6 +96,9 @@ func (s *Server) tokenKind(token string) TokenKind {
 	case s.cfg.appToken:
 		return TokenApp
 	}
+	if _, ok := s.cfg.rejected[token]; ok {
+		return TokenRejected
+	}
 	return TokenUnknown
 }
 
@@ -162,6 +165,8 @@ func lookupMethod(name string) apiMethod {
 		return (*Server).filesInfo
 	case "users.info":
 		return (*Server).usersInfo
+	case "conversations.info":
+		return (*Server).conversationsInfo
 	case "files.getUploadURLExternal":
 		return (*Server).filesGetUploadURLExternal
 	case "files.completeUploadExternal":
@@ -197,6 +202,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 				return errResp("not_allowed_token_type")
 			case TokenUnknown:
 				return errResp("invalid_auth")
+			case TokenRejected:
+				return errResp(s.cfg.rejected[a.token])
 			}
 		} else {
 			switch call.Token {
@@ -206,6 +213,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 				return errResp("not_allowed_token_type")
 			case TokenUnknown:
 				return errResp("invalid_auth")
+			case TokenRejected:
+				return errResp(s.cfg.rejected[a.token])
 			}
 		}
 		if f, ok := s.takeFailure(method); ok {
@@ -335,6 +344,34 @@ func writeText(w http.ResponseWriter, status int, text string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(text))
+}
+
+// conversationsInfo answers conversations.info as Slack does for a bot
+// token: the conversation with is_private and is_member (the bot's), or
+// channel_not_found for one that does not exist or that is private and
+// the bot is not in.
+func (s *Server) conversationsInfo(a apiArgs) apiResp {
+	id := a.get("channel")
+	ch := s.channels[id]
+	if ch == nil || !ch.BotMember && (ch.Private || id[0] == 'D' || id[0] == 'G') {
+		return errResp("channel_not_found")
+	}
+	im := id[0] == 'D'
+	private := ch.Private || id[0] == 'G'
+	c := map[string]any{
+		"id": ch.ID, "is_channel": !im && !private, "is_group": private && !im, "is_im": im, "is_mpim": false,
+		"is_private": private || im, "is_archived": false, "is_general": ch.Name == "general",
+		"is_member": ch.BotMember, "created": 1700000000, "creator": "U1", "context_team_id": TeamID,
+	}
+	if im {
+		c["user"] = ch.Name
+	} else {
+		c["name"] = ch.Name
+		c["name_normalized"] = ch.Name
+		c["topic"] = map[string]any{"value": ch.Topic, "creator": "", "last_set": 0}
+		c["purpose"] = map[string]any{"value": "", "creator": "", "last_set": 0}
+	}
+	return okResp(map[string]any{"channel": c})
 }
 
 func (s *Server) authTest(apiArgs) apiResp {

@@ -47,7 +47,7 @@ func TestAuthTest(t *testing.T) {
 	if body["ok"] != true {
 		t.Errorf("bearer auth.test = %v", body)
 	}
-	_, err = newAPI(fs).GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: "C1"})
+	err = newAPI(fs).AddReactionContext(ctx, "thumbsup", slack.ItemRef{Channel: "C1", Timestamp: "1.2"})
 	if err == nil || err.Error() != "unknown_method" {
 		t.Errorf("unimplemented method: %v", err)
 	}

@@ -1,7 +1,8 @@
 // Package slacksim is a Slack simulator: a loopback stand-in for the parts
 // of Slack that a bot talks to: apps.connections.open and the Socket Mode
 // WebSocket (or signed HTTP deliveries to Request URLs), the Web API methods
-// used for messages, modals, the Home tab and files, response_url webhooks
+// used at start (auth.test, conversations.info; tokens Slack refuses with
+// [WithRejectedToken]) and for messages, modals, the Home tab and files, response_url webhooks
 // and url_private downloads. The tests run the real bot against it
 // ([New], which takes a test); so does `stickerbot playground`, behind a
 // page in the browser ([Start], which does not). The package does not
@@ -179,7 +180,8 @@ type config struct {
 	logger           *slog.Logger
 	addr             string
 	users            []User
-	app              *App // nil: anything goes
+	app              *App              // nil: anything goes
+	rejected         map[string]string // WithRejectedToken: token -> error
 }
 
 // Option configures a [Server].
@@ -192,6 +194,22 @@ func WithBotToken(token string) Option { return func(c *config) { c.botToken = t
 // WithAppToken sets the only app-level token (xapp-) apps.connections.open
 // accepts. The default is "xapp-1-fake-app-token".
 func WithAppToken(token string) Option { return func(c *config) { c.appToken = token } }
+
+// WithRejectedToken makes Slack know token but refuse it with code on
+// every Web API call (apps.connections.open included), as it does for
+// a token that was revoked ("token_revoked"), whose app was uninstalled
+// or whose user or workspace was deactivated ("account_inactive"), that
+// expired ("token_expired"), or of a kind a method does not take
+// ("not_allowed_token_type"). A token Slack does not know at all gets
+// "invalid_auth" without this option.
+func WithRejectedToken(token, code string) Option {
+	return func(c *config) {
+		if c.rejected == nil {
+			c.rejected = map[string]string{}
+		}
+		c.rejected[token] = code
+	}
+}
 
 // WithPingInterval sets how often the fake sends a WebSocket ping on every
 // connection. The default is 5s. Zero or less disables server pings.

@@ -53,6 +53,9 @@ const (
 	TokenBot     TokenKind = "bot"     // the configured xoxb- token
 	TokenApp     TokenKind = "app"     // the configured xapp- token
 	TokenUnknown TokenKind = "unknown" // any other token
+	// TokenRejected is a token of WithRejectedToken, which Slack knows and
+	// refuses.
+	TokenRejected TokenKind = "rejected"
 )
 
 // Channel describes a conversation in the fake workspace. IDs starting with D

@@ -36,7 +36,9 @@ type Store struct {
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, stall: bulkStall} }
 
 // Open connects a pool to databaseURL. It does not wait for the
-// database: the first query does.
+// database: the first query does ([Check] says why it fails). A
+// connection to this machine does not try TLS unless the URL requires it
+// (sslmode=require or stricter).
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -50,6 +52,7 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 		cfg.MaxConns = 20
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	skipOptionalTLS(&cfg.ConnConfig.Config)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -59,7 +62,9 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 
 // Migrate applies every pending migration, under a PostgreSQL advisory
 // lock so replicas starting together don't race, and returns the names of
-// the migrations it applied.
+// the migrations it applied. A database that will not let the migrations
+// do their work (the user may not create tables, pg_trgm is not
+// installed) is a *RefusedError with Migrating set.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]string, error) {
 	// The lock is per schema: replicas of one deployment share it, while
 	// deployments (or tests) in other schemas of the database don't wait.
@@ -90,6 +95,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) ([]st
 		}
 	}
 	if err != nil {
+		if re := setupRefusal(pool, err); re != nil {
+			return applied, re
+		}
 		return applied, fmt.Errorf("migrate: %w", err)
 	}
 	return applied, nil
