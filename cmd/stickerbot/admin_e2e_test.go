@@ -482,7 +482,7 @@ func TestAdminDeleteWithConfirm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.RecordSend(context.Background(), dog.ID, "U1", "C1"); err != nil {
+	if err := h.store.RecordSend(context.Background(), sticker.Send{StickerID: dog.ID, User: "U1", Channel: "C1"}); err != nil {
 		t.Fatal(err)
 	}
 	d := h.command(admin, "C1", "delete dog")

@@ -276,8 +276,8 @@ func (l library) SetSlackFile(ctx context.Context, id int64, fileID string, sum 
 	return st, err
 }
 
-func (l library) RecordSend(ctx context.Context, id int64, user, channel string) error {
-	err := l.Store.RecordSend(ctx, id, user, channel)
+func (l library) RecordSend(ctx context.Context, snd sticker.Send) error {
+	err := l.Store.RecordSend(ctx, snd)
 	l.refresh(ctx)
 	return err
 }

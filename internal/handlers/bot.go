@@ -64,9 +64,9 @@ type Library interface {
 	// List returns up to limit stickers in name order after skipping
 	// offset, and how many the library holds; past the end, none.
 	List(ctx context.Context, offset, limit int) ([]sticker.Sticker, int64, error)
-	// RecordSend notes that user sent sticker id into channel and counts
-	// the use. A sticker deleted meanwhile is no error.
-	RecordSend(ctx context.Context, id int64, user, channel string) error
+	// RecordSend notes a sticker sent and counts the use. A sticker
+	// deleted meanwhile is no error.
+	RecordSend(ctx context.Context, snd sticker.Send) error
 }
 
 // Claims makes a redelivered request do its work once, on any connection
@@ -96,6 +96,34 @@ type Images interface {
 	// replica, and reports whether it ran: false, without an error, when
 	// another holds it.
 	Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
+}
+
+// Activity is what people do with the library: their favourites, the
+// stickers they sent (and take back), the Home tab and the stats.
+type Activity interface {
+	// SetFavourite adds sticker id to user's favourites (on) or takes it
+	// out; doing it twice is doing it once. Adding a sticker that is gone
+	// is sticker.ErrNotFound; a deleted sticker leaves every favourites
+	// list.
+	SetFavourite(ctx context.Context, user string, id int64, on bool) error
+	// IsFavourite reports whether sticker id is one of user's favourites.
+	IsFavourite(ctx context.Context, user string, id int64) (bool, error)
+	// FavouritesPage returns up to limit of user's favourites, newest
+	// favourite first, after skipping offset, and how many they have.
+	FavouritesPage(ctx context.Context, user string, offset, limit int) ([]sticker.Sticker, int64, error)
+	// Home returns what q.User's Home tab shows, read in one round trip.
+	Home(ctx context.Context, q sticker.HomeQuery) (sticker.Home, error)
+	// Stats returns the team's numbers over the days days to now, with
+	// the top top stickers.
+	Stats(ctx context.Context, now time.Time, days, top int) (sticker.Stats, error)
+	// UserStats returns user's numbers, likewise.
+	UserStats(ctx context.Context, user string, now time.Time, days, top int) (sticker.UserStats, error)
+	// Sent returns the send whose message carries key (sticker.Send.Key),
+	// or sticker.ErrNotFound.
+	Sent(ctx context.Context, key string) (sticker.SentRecord, error)
+	// MarkRemoved records that by took back the send with key; the row
+	// stays. sticker.ErrNotFound when there is no such send.
+	MarkRemoved(ctx context.Context, key, by string) error
 }
 
 // Slack is the part of slack-go's *slack.Client the handlers call.

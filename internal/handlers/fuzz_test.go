@@ -28,7 +28,7 @@ func (stubStore) Search(context.Context, search.Query, int, int) (search.Page, e
 func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound
 }
-func (stubStore) RecordSend(context.Context, int64, string, string) error { return nil }
+func (stubStore) RecordSend(context.Context, sticker.Send) error { return nil }
 func (stubStore) Claim(context.Context, string) (bool, error)             { return true, nil }
 func (stubStore) GetByName(context.Context, string) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound

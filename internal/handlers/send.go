@@ -64,7 +64,7 @@ func (b *Bot) deliver(ctx context.Context, st *sticker.Sticker, to replyTo, hand
 	}
 	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path)
 	b.obs.Sent(path)
-	if err := b.library.RecordSend(ctx, st.ID, to.user, to.channel); err != nil {
+	if err := b.library.RecordSend(ctx, sticker.Send{StickerID: st.ID, User: to.user, Channel: to.channel, Via: path}); err != nil {
 		// The sticker is in the channel; only the count is lost.
 		b.log.Warn("cannot record the send", "sticker_id", st.ID, "err", err)
 	}

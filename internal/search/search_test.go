@@ -135,7 +135,7 @@ func TestSearchRanking(t *testing.T) {
 	mustCreate(t, st, "party a", "fiesta")
 	mustCreate(t, st, "party c", "fiesta")
 	for i := 0; i < 3; i++ {
-		if err := st.RecordSend(ctx, a.ID, "U1", "C1"); err != nil {
+		if err := st.RecordSend(ctx, sticker.Send{StickerID: a.ID, User: "U1", Channel: "C1"}); err != nil {
 			t.Fatal(err)
 		}
 	}

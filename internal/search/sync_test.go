@@ -66,7 +66,7 @@ func TestFollowsNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writer.RecordSend(ctx, b.ID, "U1", "C1"); err != nil {
+	if err := writer.RecordSend(ctx, sticker.Send{StickerID: b.ID, User: "U1", Channel: "C1"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually("usage", func() bool { n, _ := first(t, lib, "animal"); return n == "badger" })

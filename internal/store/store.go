@@ -173,9 +173,11 @@ func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
 	return st, nil
 }
 
-// RecordSend notes that user sent sticker id into channel and counts the
-// use. A sticker deleted meanwhile is not an error: the send happened.
-func (s *Store) RecordSend(ctx context.Context, id int64, user, channel string) error {
+// RecordSend notes that snd.User sent sticker snd.StickerID into
+// snd.Channel and counts the use. A sticker deleted meanwhile is not an
+// error: the send happened.
+func (s *Store) RecordSend(ctx context.Context, snd sticker.Send) error {
+	id, user, channel := snd.StickerID, snd.User, snd.Channel
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	const q = `WITH used AS (

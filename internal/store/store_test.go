@@ -78,7 +78,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 	if got := names(find(t, st, "고양이")); len(got) != 1 || got[0] != "Kitten" {
 		t.Errorf("new tag not found: %v", got)
 	}
-	if err := st.RecordSend(ctx, a.ID, "U1", "C1"); err != nil {
+	if err := st.RecordSend(ctx, sticker.Send{StickerID: a.ID, User: "U1", Channel: "C1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Delete(ctx, a.ID); err != nil {
@@ -90,7 +90,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 	if _, err := st.Delete(ctx, a.ID); !errors.Is(err, sticker.ErrNotFound) {
 		t.Fatalf("delete twice: %v", err)
 	}
-	if err := st.RecordSend(ctx, a.ID, "U1", "C1"); err != nil {
+	if err := st.RecordSend(ctx, sticker.Send{StickerID: a.ID, User: "U1", Channel: "C1"}); err != nil {
 		t.Fatalf("send of a deleted sticker: %v", err)
 	}
 	if _, err := st.Save(ctx, a.ID, sticker.Draft{Name: "x", ImageURL: "https://x.example/x.png"}); !errors.Is(err, sticker.ErrNotFound) {
