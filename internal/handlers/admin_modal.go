@@ -42,6 +42,9 @@ type modalMeta struct {
 	Channel     string `json:"c"`
 	ResponseURL string `json:"r,omitempty"`
 	ID          int64  `json:"id,omitempty"`
+	// Home is set when the Home tab's Add opened the modal (no channel):
+	// the confirmation shows there, which keeps what it kept.
+	Home *homeMeta `json:"h,omitempty"`
 }
 
 // addCommand: "/sticker add [name]" opens the add modal, the name
@@ -67,11 +70,19 @@ func (b *Bot) editCommand(ctx context.Context, r *request) error {
 // openStickerModal opens the edit modal pre-filled with st, or the add
 // modal when st is nil or has no ID, with the command's trigger_id.
 func (b *Bot) openStickerModal(ctx context.Context, r *request, st *sticker.Sticker) error {
-	meta := modalMeta{Channel: r.cmd.ChannelID, ResponseURL: r.cmd.ResponseURL}
+	return b.openModal(ctx, r, r.cmd.TriggerID, st, modalMeta{Channel: r.cmd.ChannelID, ResponseURL: r.cmd.ResponseURL})
+}
+
+// openModal opens the edit modal of st (the add modal when st is nil or
+// has no ID) with triggerID; meta says where the confirmation goes.
+func (b *Bot) openModal(ctx context.Context, r *request, triggerID string, st *sticker.Sticker, meta modalMeta) error {
 	if st != nil {
 		meta.ID = st.ID // 0: an add with a suggested name
 	}
-	_, err := b.slack.OpenViewContext(ctx, r.cmd.TriggerID, stickerModal(st, meta, b.uploadsShown()))
+	_, err := b.slack.OpenViewContext(ctx, triggerID, stickerModal(st, meta, b.uploadsShown()))
+	if err != nil && !r.to.reachable() { // the Home tab's Add
+		return b.wrapSlack("views.open", err)
+	}
 	if err != nil {
 		switch slackError(err) {
 		case "expired_trigger_id", "exchanged_trigger_id":
@@ -180,7 +191,7 @@ func fieldProblems(errs map[string]string) slog.Attr {
 func (b *Bot) saveSticker(ctx context.Context, r *request) envelope.Ack {
 	ic := r.ic
 	var meta modalMeta
-	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" ||
+	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta); err != nil || (meta.Channel == "" && meta.Home == nil) ||
 		(ic.View.CallbackID == viewEdit) != (meta.ID > 0) {
 		b.log.Warn("bad modal metadata", "envelope_id", r.env.ID, "user", r.user)
 		return fieldErrors(blockName, "This form is out of date. Close it and run the command again.")
@@ -425,6 +436,13 @@ func hostFailure(err error) string {
 // bot cannot post). If Slack no longer has the sticker's image, it is
 // uploaded again first.
 func (b *Bot) confirm(ctx context.Context, meta modalMeta, user string, st sticker.Sticker, verb string, note md) {
+	if meta.Home != nil {
+		text := joinMD(" ", mdf("Sticker %s: %s.", verb, stickerLine(st)), note)
+		if err := b.publishHome(ctx, user, *meta.Home, "", text); err != nil {
+			b.log.Warn("cannot confirm a library change", "sticker_id", st.ID, "user", user, "err", err)
+		}
+		return
+	}
 	msg := func(st sticker.Sticker, withImage bool) []slack.Block {
 		var blocks []slack.Block
 		if img, ok := imageBlock(st); ok && withImage {

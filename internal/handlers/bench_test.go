@@ -29,7 +29,7 @@ func benchPayloads(b *testing.B) map[string]*envelope.Envelope {
 		"container": map[string]any{"type": "message", "message_ts": "1700000000.000100", "channel_id": "C0GENERAL1", "is_ephemeral": true},
 		"channel":   map[string]any{"id": "C0GENERAL1", "name": "general"},
 		"message": map[string]any{"type": "message", "text": previewText(st).s, "ts": "1700000000.000100",
-			"blocks": previewMessage(st, state, place{total: 7}, md{})},
+			"blocks": previewMessage(st, state, place{total: 7}, starOff, md{})},
 		"response_url": "https://hooks.slack.com/actions/T0FAKE0001/1234567890123/abcdefabcdef",
 		"actions": []any{map[string]any{"type": "button", "block_id": "sticker_preview", "action_id": actionNext,
 			"value": state.encode(), "text": map[string]any{"type": "plain_text", "text": "Next"}, "action_ts": "1700000001.000200"}},

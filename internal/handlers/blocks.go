@@ -132,10 +132,31 @@ func (p place) of() string {
 	return count(int64(p.pos+1)) + " of " + total
 }
 
+// star is the preview's favourite button: none (favourites are not kept),
+// ☆ (not a favourite: a click adds it) or ★ (one: a click takes it out).
+type star int
+
+const (
+	starNone star = iota
+	starOff
+	starOn
+)
+
+// button is the star's button, carrying the preview's value; each state
+// has its own action, so a second click on a stale preview repeats the
+// first instead of undoing it.
+func (s star) button(value string) *slack.ButtonBlockElement {
+	if s == starOn {
+		return slack.NewButtonBlockElement(actionUnfavourite, value, plain("★ Favourite"))
+	}
+	return slack.NewButtonBlockElement(actionFavourite, value, plain("☆ Favourite"))
+}
+
 // previewMessage is the ephemeral preview: the sticker, what it is, where
-// it stands among the matches, and Send / Next / Cancel, as /giphy does.
-// The one match offers no Next: there is nothing else to see.
-func previewMessage(st sticker.Sticker, state buttonState, at place, note md) []slack.Block {
+// it stands among the matches, and Send / Next / Cancel, as /giphy does,
+// with ☆ to keep it among the user's favourites. The one match offers no
+// Next: there is nothing else to see.
+func previewMessage(st sticker.Sticker, state buttonState, at place, fav star, note md) []slack.Block {
 	value := state.encode()
 	where := mdf("%s for “%s”", at.of(), state.Query)
 	if at.only() {
@@ -150,6 +171,9 @@ func previewMessage(st sticker.Sticker, state buttonState, at place, note md) []
 			next = "Start over"
 		}
 		buttons = append(buttons, slack.NewButtonBlockElement(actionNext, value, plain(next)))
+	}
+	if fav != starNone {
+		buttons = append(buttons, fav.button(value))
 	}
 	buttons = append(buttons, slack.NewButtonBlockElement(actionCancel, value, plain("Cancel")))
 	if _, ok := imageBlock(st); !ok {
@@ -175,6 +199,9 @@ const (
 	originPicker   origin = 'p' // the picker of "/sticker" alone
 	originReply    origin = 'r' // the picker of the "Reply with a sticker" message shortcut
 	originShortcut origin = 'g' // the picker of the "Send a sticker" global shortcut
+	originDM       origin = 'd' // a direct message to the bot
+	originFavs     origin = 'f' // /sticker favs
+	originHome     origin = 'h' // the Home tab
 )
 
 // how is the attribution's end: "with /sticker". It says how others can
@@ -191,6 +218,12 @@ func (o origin) how() string {
 		return " with the Reply with a sticker shortcut"
 	case originShortcut:
 		return " with the Send a sticker shortcut"
+	case originDM:
+		return " from a message to @stickerbot"
+	case originFavs:
+		return " from their /sticker favs"
+	case originHome:
+		return " from the stickerbot Home tab"
 	}
 	return ""
 }
@@ -205,8 +238,9 @@ type sender struct {
 
 // sentMessage is what the channel sees after Send, and its notification
 // text: the sticker, then who sent it and how. Every way of sending a
-// sticker posts this.
-func sentMessage(st sticker.Sticker, by sender, how origin) ([]slack.Block, md) {
+// sticker posts this. The attribution's block_id carries the send's key,
+// which the "Remove sticker" shortcut reads back from the message.
+func sentMessage(st sticker.Sticker, by sender, how origin, key string) ([]slack.Block, md) {
 	var context []slack.MixedElement
 	if by.Avatar != "" {
 		context = append(context, slack.NewImageBlockElement(by.Avatar, clip(by.Name, maxAltTextLen)))
@@ -219,9 +253,9 @@ func sentMessage(st sticker.Sticker, by sender, how origin) ([]slack.Block, md) 
 	context = append(context, mrkdwn(line))
 	if _, ok := imageBlock(st); !ok {
 		// Nothing Slack could show: the sticker goes by its name.
-		return []slack.Block{slack.NewSectionBlock(mrkdwn(bold(st.Name)), nil, nil), slack.NewContextBlock("", context...)}, text
+		return []slack.Block{slack.NewSectionBlock(mrkdwn(bold(st.Name)), nil, nil), slack.NewContextBlock(sentBlockPrefix+key, context...)}, text
 	}
-	return withImage(st, slack.NewContextBlock("", context...)), text
+	return withImage(st, slack.NewContextBlock(sentBlockPrefix+key, context...)), text
 }
 
 // noticeMessage is a one-section message.
@@ -231,11 +265,16 @@ func noticeMessage(text md) []slack.Block {
 
 var usageText = mdf("*Stickers*\n" +
 	"• `/sticker`: pick from a grid that follows what you type, then *Send*\n" +
-	"• `/sticker search <words>` or `/sticker <words>`: preview the best match, then *Send*, *Next* or *Cancel*\n" +
-	"• `@stickerbot <words>` in a channel does the same\n" +
-	"• *Reply with a sticker* in a message's menu posts in its thread; *Send a sticker* in the shortcuts menu posts anywhere\n" +
+	"• `/sticker search <words>` or `/sticker <words>`: preview the best match, then *Send*, *Next* or *Cancel*; *☆ Favourite* keeps it\n" +
+	"• `@stickerbot <words>` in a channel does the same, and so does a direct message to me\n" +
+	"• *Reply with a sticker* in a message's menu posts in its thread; *Send a sticker* in the shortcuts menu posts anywhere; " +
+	"*Remove sticker* in a sticker's menu takes back one you sent\n" +
+	"• `/sticker favs`: your favourites · `/sticker stats`: your numbers · my *Home* tab: both, and the team's most sent\n" +
 	"• `/sticker help`: this message\n" +
-	"Admins: `/sticker add`, `/sticker edit <name>`, `/sticker delete <name>`, `/sticker list`")
+	"Admins: `/sticker add`, `/sticker edit <name>`, `/sticker delete <name>`, `/sticker list`, and the team's `/sticker stats`")
+
+// dmUsageText answers a greeting in a direct message.
+var dmUsageText = joinMD("\n", mdf("Hi! Send me a few words (`cat`, `고양이`, `ねこ`) and I'll show the best sticker for them."), usageText)
 
 // Messages users see when something goes wrong. They say what to do next.
 var (

@@ -142,6 +142,10 @@ type Slack interface {
 
 	// Who sent a sticker, for its attribution.
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+
+	// The Home tab, and taking back a sticker sent.
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+	DeleteMessageContext(ctx context.Context, channel, messageTimestamp string) (string, string, error)
 }
 
 // Observer receives what the bot does, for metrics. Methods must be fast.
@@ -180,6 +184,10 @@ type Config struct {
 	Images  Images
 	// Shelves fill the picker before anything is typed; optional.
 	Shelves Shelves
+	// Activity keeps favourites and the send history, for the Home tab,
+	// /sticker favs and stats, and taking a sticker back; optional (those
+	// then say they are unavailable).
+	Activity Activity
 	// StateKey signs what the bot keeps in views (a picker's
 	// private_metadata): every replica, and the bot after a restart, needs
 	// the same key to trust a picker opened before. When empty, a random
@@ -221,6 +229,7 @@ type Bot struct {
 	claims   Claims
 	images   Images
 	shelf    Shelves
+	activity Activity
 	stateKey []byte
 	slack    Slack
 	log      *slog.Logger
@@ -282,6 +291,7 @@ func New(cfg Config) (*Bot, error) {
 		claims:   cfg.Claims,
 		images:   cfg.Images,
 		shelf:    cfg.Shelves,
+		activity: cfg.Activity,
 		stateKey: slices.Clone(cfg.StateKey),
 		slack:    cfg.Slack,
 		log:      cfg.Logger,

@@ -29,7 +29,7 @@ func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound
 }
 func (stubStore) RecordSend(context.Context, sticker.Send) error { return nil }
-func (stubStore) Claim(context.Context, string) (bool, error)             { return true, nil }
+func (stubStore) Claim(context.Context, string) (bool, error)    { return true, nil }
 func (stubStore) GetByName(context.Context, string) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound
 }
@@ -79,6 +79,12 @@ func (stubSlack) GetUserInfoContext(context.Context, string, ...slack.GetUserInf
 }
 func (stubSlack) GetFileInfoContext(context.Context, string, int, int) (*slack.File, []slack.Comment, *slack.Paging, error) {
 	return nil, nil, nil, errStub
+}
+func (stubSlack) PublishViewContext(context.Context, slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
+	return nil, errStub
+}
+func (stubSlack) DeleteMessageContext(context.Context, string, string) (string, string, error) {
+	return "", "", errStub
 }
 
 // FuzzViewSubmission feeds arbitrary interaction payloads, view_submission

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stickerbot/stickerbot/internal/sticker"
 )
@@ -25,8 +26,8 @@ func TestGolden(t *testing.T) {
 	uploaded := sticker.Sticker{ID: 43, Name: "ねこ", SlackFileID: "F0123ABCD"}
 	state := buttonState{StickerID: st.ID, Pos: 2, Origin: originMention, ThreadTS: "1700000000.000100", Query: "party <!channel>"}
 	ana := sender{Name: "Ana <@U999> & co", Avatar: "https://avatars.example.com/U123-48.png"}
-	sent, text := sentMessage(st, ana, originCommand)
-	sentMention, textMention := sentMessage(uploaded, sender{Name: "ben"}, originMention)
+	sent, text := sentMessage(st, ana, originCommand, "abcdefgh23456777")
+	sentMention, textMention := sentMessage(uploaded, sender{Name: "ben"}, originMention, "abcdefgh23456777")
 	never := st
 	never.UsageCount = 0
 	listed := []sticker.Sticker{
@@ -42,19 +43,25 @@ func TestGolden(t *testing.T) {
 		name string
 		v    any
 	}{
-		{"preview", previewMessage(st, state, place{pos: 2, total: 7}, md{})},
+		{"preview", previewMessage(st, state, place{pos: 2, total: 7}, starOff, md{})},
 		{"preview_last", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Pos: 6, Origin: originCommand, Query: "ねこ"},
-			place{pos: 6, total: 7}, md{})},
+			place{pos: 6, total: 7}, starOn, md{})},
 		{"preview_wrapped", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Origin: originCommand, Query: "ねこ"},
-			place{total: 7}, mdf("No more matches, back to the best one"))},
-		{"preview_only", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Origin: originCommand, Query: "ねこ"}, place{total: 1}, md{})},
-		{"preview_capped", previewMessage(st, buttonState{StickerID: st.ID, Pos: 1, Origin: originCommand, Query: "a"}, place{pos: 1, total: 1000, capped: true}, md{})},
+			place{total: 7}, starOff, mdf("No more matches, back to the best one"))},
+		{"preview_only", previewMessage(uploaded, buttonState{StickerID: uploaded.ID, Origin: originCommand, Query: "ねこ"}, place{total: 1}, starNone, md{})},
+		{"preview_capped", previewMessage(st, buttonState{StickerID: st.ID, Pos: 1, Origin: originCommand, Query: "a"}, place{pos: 1, total: 1000, capped: true}, starOff, md{})},
 		{"sent", map[string]any{"text": text.s, "blocks": sent}},
 		{"sent_mention", map[string]any{"text": textMention.s, "blocks": sentMention}},
 		{"add_modal", stickerModal(nil, meta, true)},
 		{"add_modal_no_uploads", stickerModal(nil, meta, false)},
 		{"delete_never_sent", deleteMessage(never)},
 		{"list", listMessage(listed, 25, 1)},
+		{"favs", favsMessage(listed[:3], 13, 0)},
+		{"home_admin", homeView(goldenHome(listed), homeMeta{Channel: "C1"}, true, true, mdf("Sent %s to %s.", bold("cat"), conversationName("C1")))},
+		{"home_member", homeView(goldenHome(listed), homeMeta{}, false, true, md{})},
+		{"stats_team", teamStatsMessage(*goldenHome(listed).Team)},
+		{"stats_user", userStatsMessage(sticker.UserStats{WeekSends: 3, AllSends: 40, Days: goldenHome(listed).Team.Days,
+			Top: goldenHome(listed).Popular, Favourites: 2})},
 		{"refusals", map[string]string{
 			"list":           admins.adminsOnly("list stickers").s,
 			"one admin":      (&Bot{admins: []string{"U1"}}).adminsOnly("delete stickers").s,
@@ -90,4 +97,16 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goldenHome is a Home tab's contents, the same on every run.
+func goldenHome(listed []sticker.Sticker) sticker.Home {
+	days := make([]sticker.DayCount, homeDays)
+	for i := range days {
+		days[i] = sticker.DayCount{Day: time.Date(2026, 11, 18+i, 0, 0, 0, 0, time.UTC), Sends: int64((i * 7) % 23)}
+	}
+	top := []sticker.StickerCount{{Sticker: listed[1], Sends: 120}, {Sticker: listed[2], Sends: 7}}
+	return sticker.Home{Library: 25, Favourites: listed[:2], FavouritesTotal: 9, Recents: listed[1:3], Popular: top,
+		Team:   &sticker.Stats{Days: days, WeekSends: 127, WeekSenders: 4, Top: top, NeverSent: 1, NeverSentSample: listed[:1], Library: 25},
+		Newest: []sticker.Sticker{{ID: 9, Name: "new one", CreatedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}}}
 }

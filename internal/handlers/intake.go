@@ -36,9 +36,18 @@ type eventCallback struct {
 	Type    string `json:"type"`
 	EventID string `json:"event_id"`
 	Event   struct {
-		Type     string `json:"type"`
-		User     string `json:"user"`
-		BotID    string `json:"bot_id"`
+		Type    string `json:"type"`
+		Subtype string `json:"subtype"`
+		User    string `json:"user"`
+		BotID   string `json:"bot_id"`
+		// ChannelType is a message event's conversation: "im" for the
+		// app's DMs (message.im).
+		ChannelType string `json:"channel_type"`
+		Tab         string `json:"tab"` // app_home_opened: "home" or "messages"
+		// View is app_home_opened's Home view published before, if any.
+		View *struct {
+			PrivateMetadata string `json:"private_metadata"`
+		} `json:"view"`
 		Text     string `json:"text"`
 		Channel  string `json:"channel"`
 		TS       string `json:"ts"`

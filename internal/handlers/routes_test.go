@@ -124,6 +124,7 @@ type surface struct {
 	blocks   []map[string]any
 	callback string // a view's callback_id
 	meta     string // a view's private_metadata
+	home     bool   // a Home tab view (views.publish)
 
 	// As sent: where, the message's text and blocks or the view.
 	path   string          // /api/<method> or the response_url's
@@ -170,11 +171,14 @@ func (rec *slackRecorder) serve(w http.ResponseWriter, r *http.Request) {
 		s.public = r.URL.Path == "/api/chat.postMessage"
 	}
 	var view struct {
+		Type            string           `json:"type"`
 		CallbackID      string           `json:"callback_id"`
 		PrivateMetadata string           `json:"private_metadata"`
 		Blocks          []map[string]any `json:"blocks"`
 	}
-	if len(msg.View) > 0 && json.Unmarshal(msg.View, &view) == nil && view.CallbackID != "" {
+	if len(msg.View) > 0 && json.Unmarshal(msg.View, &view) == nil && view.Type == "home" {
+		s.blocks, s.home, s.meta, s.raw = view.Blocks, true, view.PrivateMetadata, msg.View
+	} else if len(msg.View) > 0 && json.Unmarshal(msg.View, &view) == nil && view.CallbackID != "" {
 		s.blocks, s.callback, s.meta, s.raw = view.Blocks, view.CallbackID, view.PrivateMetadata, msg.View
 	} else if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
 		_ = json.Unmarshal(msg.Blocks, &s.blocks)
@@ -300,6 +304,31 @@ func (x *explorer) messageShortcut(user, callback string) {
 		"response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n)})
 }
 
+// removeShortcut uses "Remove sticker" on a sticker the bot sent with key
+// (on a message that is no sticker when key is "").
+func (x *explorer) removeShortcut(user, key string) {
+	msg := map[string]any{"ts": "1.2", "text": "cat, sent by ana", "bot_id": "B1"}
+	if key != "" {
+		msg["blocks"] = []any{map[string]any{"type": "context", "block_id": sentBlockPrefix + key,
+			"elements": []any{map[string]any{"type": "mrkdwn", "text": "Sent by *ana*"}}}}
+	}
+	x.dispatch(envelope.Interactive, map[string]any{"type": "message_action", "callback_id": shortcutRemove,
+		"user": map[string]any{"id": user, "username": strings.ToLower(user)}, "channel": map[string]any{"id": "C1"},
+		"message_ts": "1.2", "message": msg, "response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n)})
+}
+
+// directMessage sends a message.im from user.
+func (x *explorer) directMessage(user, text string) {
+	x.dispatch(envelope.Event, map[string]any{"type": "event_callback", "event_id": fmt.Sprint("Ev", x.n),
+		"event": map[string]any{"type": eventMessage, "channel_type": "im", "user": user, "channel": "D1", "ts": "1.3", "text": text}})
+}
+
+// homeOpened opens user's Home tab.
+func (x *explorer) homeOpened(user string) {
+	x.dispatch(envelope.Event, map[string]any{"type": "event_callback", "event_id": fmt.Sprint("Ev", x.n),
+		"event": map[string]any{"type": eventAppHomeOpened, "user": user, "channel": "D1", "tab": "home", "event_ts": "1.4"}})
+}
+
 // globalShortcut uses the global shortcut callback.
 func (x *explorer) globalShortcut(user, callback string) {
 	x.dispatch(envelope.Interactive, map[string]any{"type": "shortcut", "callback_id": callback,
@@ -357,16 +386,23 @@ func (x *explorer) explore(user string) {
 					"user":    map[string]any{"id": user, "username": strings.ToLower(user), "name": strings.ToLower(user)},
 					"channel": map[string]any{"id": "C1"}, "response_url": x.hook, "trigger_id": fmt.Sprint("t", x.n),
 					"actions": []any{map[string]any{"type": "button", "block_id": e.blockID, "action_id": e.actionID, "value": e.value}}}
-				if s.callback != "" {
+				if s.callback != "" || s.home {
 					// A click in a view carries the view (its state: the
-					// conversation chosen in a picker), and no channel or
-					// response_url.
+					// conversation chosen in a picker or the Home tab),
+					// and no channel or response_url.
 					delete(click, "response_url")
 					delete(click, "channel")
-					state := map[string]any{"values": map[string]any{blockPickerWhere: map[string]any{actionPickerWhere: map[string]any{
-						"type": "conversations_select", "selected_conversation": "C1"}}}}
+					chosen := map[string]any{"type": "conversations_select", "selected_conversation": "C1"}
+					state := map[string]any{"values": map[string]any{blockPickerWhere: map[string]any{actionPickerWhere: chosen},
+						blockHomeWhere: map[string]any{actionHomeWhere: chosen}}}
+					typ := "modal"
+					if s.home {
+						typ = "home"
+					}
 					click["container"] = map[string]any{"type": "view", "view_id": "V1"}
-					click["view"] = map[string]any{"id": "V1", "hash": "h1", "callback_id": s.callback, "private_metadata": s.meta, "state": state}
+					click["view"] = map[string]any{"id": "V1", "hash": "h1", "type": typ, "callback_id": s.callback, "private_metadata": s.meta, "state": state}
+				} else {
+					click["container"] = map[string]any{"type": "message", "message_ts": fmt.Sprint("9.", x.n), "channel_id": "C1", "is_ephemeral": true}
 				}
 				x.dispatch(envelope.Interactive, click)
 			}
@@ -382,15 +418,21 @@ func (x *explorer) explore(user string) {
 func TestRoutes(t *testing.T) {
 	rec := newSlackRecorder(t)
 	lib := newMemLibrary(max(listPageSize, pickerPageSize) + 2) // two pages, a Next that wraps
-	b, err := New(withLibrary(lib, Config{
+	act := newMemActivity(lib)
+	cfg := withLibrary(lib, Config{
 		Slack:  slack.New("xoxb-test", slack.OptionAPIURL(rec.srv.URL+"/api/")),
 		Logger: slog.New(slog.DiscardHandler), Admins: []string{"UADMIN"},
-		ViewUpdatesPerMinute: 1e6,
-	}))
+		ViewUpdatesPerMinute: 1e6, Activity: act, Shelves: act,
+	})
+	cfg.Library = memLibraryWithSends{lib, act}
+	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	x := newExplorer(t, b, rec)
+	for _, st := range lib.stickers { // pages of favourites
+		_ = act.SetFavourite(context.Background(), "UADMIN", st.ID, true)
+	}
 	reached := map[string]map[string]bool{}
 	x.reach = func(table, id string) {
 		if reached[table] == nil {
@@ -398,14 +440,18 @@ func TestRoutes(t *testing.T) {
 		}
 		reached[table][id] = true
 	}
-	for _, text := range []string{"", "cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list"} {
+	for _, text := range []string{"", "cat", "search cat", "help", "serach cat", "add", "edit cat 1", "delete cat 2", "list", "favs", "stats"} {
 		x.reach(tableCommands, parseCommand(text).Verb)
 		x.command("UADMIN", text)
 	}
-	for _, ev := range []string{eventAppMention} {
-		x.reach(tableEvents, ev)
-		x.mention("UADMIN", "<@UBOT> cat")
-	}
+	x.reach(tableEvents, eventAppMention)
+	x.mention("UADMIN", "<@UBOT> cat")
+	x.reach(tableEvents, eventMessage)
+	x.directMessage("UADMIN", "cat")
+	x.reach(tableEvents, eventAppHomeOpened)
+	x.homeOpened("UADMIN")
+	x.reach(tableShortcuts, shortcutRemove)
+	x.removeShortcut("UADMIN", "")
 	x.reach(tableShortcuts, shortcutReply)
 	x.messageShortcut("UADMIN", shortcutReply)
 	x.reach(tableShortcuts, shortcutSend)
@@ -460,7 +506,12 @@ func manifestEvents(t *testing.T, name string) []string {
 	if err := yaml.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	return m.Settings.EventSubscriptions.BotEvents
+	// message.im is the message event, in the app's DMs.
+	var out []string
+	for _, ev := range m.Settings.EventSubscriptions.BotEvents {
+		out = append(out, strings.TrimSuffix(ev, ".im"))
+	}
+	return out
 }
 
 // manifestShortcuts returns the callback_ids of a Slack app manifest's

@@ -145,17 +145,19 @@ func (b *Bot) previewButton(ctx context.Context, r *request) (buttonState, reply
 	return state, to, true
 }
 
-// preview shows st as the preview. When Slack refuses to show its image (a
-// dead image URL), the preview goes out without it, so Next still leads
-// on to the other matches.
+// preview shows st as the preview, with the star of user's favourites
+// (see starFor). When Slack refuses to show its image (a dead image URL),
+// the preview goes out without it, so Next still leads on to the other
+// matches.
 func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticker.Sticker, state buttonState, at place, note md) error {
+	fav := b.starFor(ctx, to.user, st.ID)
 	err := b.showSticker(ctx, &st, func(st sticker.Sticker) error {
-		return b.respond(ctx, to, mode, previewText(st), previewMessage(st, state, at, note))
+		return b.respond(ctx, to, mode, previewText(st), previewMessage(st, state, at, fav, note))
 	})
 	if err == nil || !refusedBlocks(err) {
 		return err
 	}
 	b.log.Warn("Slack refused a sticker's image", "sticker_id", st.ID, "err", err)
-	blocks := previewMessage(st, state, at, joinMD(" · ", note, msgNoImage))
+	blocks := previewMessage(st, state, at, fav, joinMD(" · ", note, msgNoImage))
 	return b.respond(ctx, to, mode, previewText(st), withoutImages(blocks))
 }

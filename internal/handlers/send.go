@@ -5,8 +5,11 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -17,7 +20,7 @@ import (
 // removes the preview.
 func (b *Bot) send(ctx context.Context, r *request) error {
 	state, to, ok := b.previewButton(ctx, r)
-	if !ok {
+	if !ok || !b.firstClick(ctx, r, "preview:"+r.ic.Container.MessageTs) {
 		return nil
 	}
 	st, err := b.library.Get(ctx, state.StickerID)
@@ -44,17 +47,22 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 // there is one), which bypasses channel membership, posts it in_channel
 // instead. A failure is a *sendError: sendFailedText says it to the user.
 func (b *Bot) deliver(ctx context.Context, st *sticker.Sticker, to replyTo, handle string, how origin) error {
-	path := "chat.postMessage"
+	path := sticker.ViaPostMessage
 	by := b.sender(ctx, to.user, handle)
+	key := newSendKey()
 	var opts []slack.MsgOption
+	var ts string
 	err := b.showSticker(ctx, st, func(st sticker.Sticker) error {
-		opts = sendOptions(st, by, how, to)
-		_, _, err := b.slack.PostMessageContext(ctx, to.channel, opts...)
+		opts = sendOptions(st, by, how, to, key)
+		var err error
+		_, ts, err = b.slack.PostMessageContext(ctx, to.channel, opts...)
 		return b.wrapSlack("chat.postMessage", err)
 	})
 	explain := err
 	if to.responseURL != "" && notMember(err) {
-		path = "response_url"
+		// The answer to a response_url post says "ok" and no more: the
+		// message's ts stays unknown (its key finds it).
+		path, ts = sticker.ViaResponseURL, ""
 		_, _, err = b.slack.PostMessageContext(ctx, to.channel,
 			append(opts, slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeInChannel))...)
 		err = b.wrapSlack("response_url", err)
@@ -62,14 +70,28 @@ func (b *Bot) deliver(ctx context.Context, st *sticker.Sticker, to replyTo, hand
 	if err != nil {
 		return &sendError{explain: explain, err: fmt.Errorf("send sticker %d via %s: %w", st.ID, path, err)}
 	}
-	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path)
+	b.log.Info("sticker sent", "sticker_id", st.ID, "user", to.user, "channel", to.channel, "via", path, "key", key)
 	b.obs.Sent(path)
-	if err := b.library.RecordSend(ctx, sticker.Send{StickerID: st.ID, User: to.user, Channel: to.channel, Via: path}); err != nil {
+	snd := sticker.Send{StickerID: st.ID, User: to.user, Channel: to.channel, Key: key, TS: ts, Via: path}
+	if err := b.library.RecordSend(ctx, snd); err != nil {
 		// The sticker is in the channel; only the count is lost.
 		b.log.Warn("cannot record the send", "sticker_id", st.ID, "err", err)
 	}
 	return nil
 }
+
+// newSendKey returns a fresh key for a sent message (sticker.Send.Key):
+// 16 characters of [a-z2-7], unguessable, so that a block_id copied into
+// another app's message cannot name someone else's send.
+func newSendKey() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+}
+
+// sentBlockPrefix starts the block_id of a sent sticker's attribution; the
+// send's key follows (see sentKey).
+const sentBlockPrefix = "sent_"
 
 // notMember reports whether err is Slack refusing a post because the bot
 // is not in the conversation.
@@ -87,8 +109,8 @@ func (e *sendError) Error() string { return e.err.Error() }
 func (e *sendError) Unwrap() error { return e.err }
 
 // sendOptions builds the message that posts st, sent by by, into to.
-func sendOptions(st sticker.Sticker, by sender, how origin, to replyTo) []slack.MsgOption {
-	blocks, text := sentMessage(st, by, how)
+func sendOptions(st sticker.Sticker, by sender, how origin, to replyTo, key string) []slack.MsgOption {
+	blocks, text := sentMessage(st, by, how, key)
 	opts := []slack.MsgOption{slack.MsgOptionText(text.s, false), slack.MsgOptionBlocks(blocks...)}
 	if to.threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(to.threadTS))

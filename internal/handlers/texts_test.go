@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -62,11 +63,14 @@ var textChannels = []string{"C1"}
 func TestTexts(t *testing.T) {
 	lib := hostileLibrary()
 	rec := newSlackRecorder(t)
-	b, err := New(withLibrary(lib, Config{
+	act := newMemActivity(lib)
+	cfg := withLibrary(lib, Config{
 		Slack:  slack.New("xoxb-test", slack.OptionAPIURL(rec.srv.URL+"/api/")),
 		Logger: slog.New(slog.DiscardHandler), Admins: textAdmins, LibraryChannel: "CLIBRARY",
-		ViewUpdatesPerMinute: 1e6,
-	}))
+		ViewUpdatesPerMinute: 1e6, Activity: act, Shelves: act,
+	})
+	cfg.Library = memLibraryWithSends{lib, act}
+	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +78,32 @@ func TestTexts(t *testing.T) {
 	for _, user := range []string{"UADMIN", "U2"} {
 		for _, text := range []string{"", "help", "party", "search &lt;!channel&gt;", "&lt;@UEVIL&gt;", "serach cat",
 			"--help", strings.Repeat("long ", 25), "add", "add &lt;!here&gt;", "edit", "edit nothing &lt;!here&gt;",
-			"edit legacy &amp;amp;", "delete", "delete &lt;!channel&gt; party", "list", "list 2", "list x", "list 99999"} {
+			"edit legacy &amp;amp;", "delete", "delete &lt;!channel&gt; party", "list", "list 2", "list x", "list 99999",
+			"favs", "favs 2", "favs x", "stats"} {
 			x.command(user, text)
 		}
 		x.mention(user, "<@UBOT> party")
 		x.mention(user, "<@UBOT> add")
+		x.directMessage(user, "hi")
+		x.directMessage(user, "&lt;!channel&gt; party")
+		x.directMessage(user, "edit party")
+		x.homeOpened(user)
 		x.messageShortcut(user, shortcutReply)
 		x.globalShortcut(user, shortcutSend)
+		x.removeShortcut(user, "")
+		x.removeShortcut(user, "abcdefgh23456777")
+		x.explore(user)
+	}
+	// Sent stickers taken back: by their sender, by an admin, by someone
+	// else; again once gone.
+	for _, s := range slices.Clone(act.sends) {
+		for _, user := range []string{"U2", s.User, "UADMIN", s.User} {
+			x.removeShortcut(user, s.Key)
+		}
+	}
+	for _, user := range []string{"UADMIN", "U2"} {
+		x.command(user, "stats")
+		x.homeOpened(user)
 		x.explore(user)
 	}
 	// Members use what admins were shown (a forged click is refused),
@@ -148,16 +171,16 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 	for i, st := range lib.stickers {
 		state := buttonState{StickerID: st.ID, Pos: i, Origin: originCommand, Query: "<!channel> & <@UEVIL>"}
 		for j, at := range []place{{pos: i, total: len(lib.stickers)}, {total: 1}, {pos: i, total: 1000, capped: true}} {
-			msg(fmt.Sprintf("preview %d/%d", i, j), previewText(st), previewMessage(st, state, at, note), false)
+			msg(fmt.Sprintf("preview %d/%d", i, j), previewText(st), previewMessage(st, state, at, star(j%3), note), false)
 		}
-		for _, how := range []origin{originUnknown, originCommand, originMention, originPicker, originReply, originShortcut} {
+		for _, how := range []origin{originUnknown, originCommand, originMention, originPicker, originReply, originShortcut, originDM, originFavs, originHome} {
 			for _, by := range []sender{{}, {Name: st.Name}, {Name: "<@UEVIL>", Avatar: "https://avatars.example.com/a.png"}} {
-				blocks, text := sentMessage(st, by, how)
+				blocks, text := sentMessage(st, by, how, "abcdefgh23456777")
 				msg(fmt.Sprintf("sent %d %c %q", i, how, by.Name), text, blocks, true)
 			}
 		}
 		msg(fmt.Sprintf("delete %d", i), mdf("Delete %s?", st.Name), deleteMessage(st), false)
-		msg(fmt.Sprintf("preview without images %d", i), previewText(st), withoutImages(previewMessage(st, state, place{total: 2}, note)), false)
+		msg(fmt.Sprintf("preview without images %d", i), previewText(st), withoutImages(previewMessage(st, state, place{total: 2}, starOn, note)), false)
 		msg(fmt.Sprintf("image %d", i), previewText(st), withImage(st, noticeMessage(mdf("x"))...), false)
 		msg(fmt.Sprintf("line %d", i), stickerLine(st), noticeMessage(stickerLine(st)), false)
 		msg(fmt.Sprintf("picker result %d", i), stickerLine(st), resultBlocks(st), false)
@@ -202,8 +225,45 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 	msg("list", mdf("list"), listMessage(lib.stickers[:listPageSize], int64(len(lib.stickers)), 0), false)
 	msg("list end", mdf("list"), listMessage(lib.stickers[listPageSize:], int64(len(lib.stickers)), 1), false)
 	msg("list empty", mdf("list"), listMessage(nil, 0, 0), false)
+	favs := lib.stickers[:min(favsPageSize, len(lib.stickers))]
+	msg("favs", mdf("favs"), favsMessage(favs, int64(len(lib.stickers))+favsPageSize, 1), false)
+	msg("favs one page", mdf("favs"), favsMessage(favs[:2], 2, 0), false)
+	msg("stats blocks", mdf("stats"), statsBlocks(sticker.Stats{}), false)
+	msg("favs none", mdf("favs"), favsMessage(nil, 0, 0), false)
+	msg("row", stickerLine(lib.stickers[0]), stickerRow(lib.stickers[0], mdf("<extra> & more"),
+		slack.NewButtonBlockElement(actionFavsSend, "1", plain("Send"))), false)
+	days := make([]sticker.DayCount, homeDays)
+	for i := range days {
+		days[i] = sticker.DayCount{Day: time.Date(2026, 11, 18+i, 0, 0, 0, 0, time.UTC), Sends: int64(i * i % 37)}
+	}
+	top := []sticker.StickerCount{{Sticker: lib.stickers[0], Sends: 1234}, {Sticker: lib.stickers[1], Sends: 1}}
+	stats := sticker.Stats{Days: days, WeekSends: 1234, WeekSenders: 1, Top: top, NeverSent: 40, NeverSentSample: lib.stickers[:3], Library: 1000}
+	for name, st := range map[string]sticker.Stats{"": stats, " empty": {Days: make([]sticker.DayCount, homeDays)}, " none never": {Top: top, Library: 3}} {
+		msg("team stats"+name, mdf("Sticker stats"), teamStatsMessage(st), false)
+	}
+	for name, us := range map[string]sticker.UserStats{"": {WeekSends: 1, AllSends: 1234, Days: days, Top: top, Favourites: 1}, " empty": {}} {
+		msg("user stats"+name, mdf("Your sticker stats"), userStatsMessage(us), false)
+	}
+	home := sticker.Home{Library: 1000, Favourites: lib.stickers[:homeShelf], FavouritesTotal: 12, Recents: lib.stickers[1:4],
+		Popular: top, Team: &stats, Newest: lib.stickers[:homeShelf]}
+	for _, admin := range []bool{true, false} {
+		for _, ok := range []bool{true, false} {
+			for name, h := range map[string]sticker.Home{"": home, " empty": {}} {
+				for _, meta := range []homeMeta{{}, {Channel: "C1", Favs: 5}} {
+					v := homeView(h, meta, admin, ok, mdf("Sent %s to %s.", bold(lib.stickers[0].Name), conversationName("C1")))
+					raw, _ := json.Marshal(v)
+					out[fmt.Sprintf("home%s admin=%v ok=%v %+v", name, admin, ok, meta)] = surface{raw: raw, home: true}
+					if len(v.Blocks.BlockSet) > 100 {
+						panic(fmt.Sprintf("a Home tab of %d blocks", len(v.Blocks.BlockSet)))
+					}
+				}
+			}
+		}
+	}
 	notices := map[string]md{
-		"usage": usageText, "unavailable": msgUnavailable, "busy": msgBusy, "failed": msgFailed,
+		"newest": newestText(lib.stickers[:3]), "newest none": newestText(nil), "bars": bars(days),
+		"usage dm": dmUsageText,
+		"usage":    usageText, "unavailable": msgUnavailable, "busy": msgBusy, "failed": msgFailed,
 		"bad button": msgBadButton, "gone": msgGone, "no image": msgNoImage, "too long": msgTooLong,
 		"no match":    noMatchText("<!channel> & <@UEVIL>"),
 		"refusal":     b.adminsOnly("list <!here> stickers"),
@@ -221,6 +281,11 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 		slack.StatusCodeError{Code: 500, Status: "500 <Internal> & Error"}, errors.New("<!channel>"),
 	} {
 		notices["send failed "+err.Error()] = sendFailedText(err)
+	}
+	for _, via := range []string{sticker.ViaPostMessage, sticker.ViaResponseURL, ""} {
+		for _, code := range []string{"cant_delete_message", "channel_not_found", "<!here>"} {
+			notices["cant delete "+via+" "+code] = cantDeleteText(via, code)
+		}
 	}
 	for name, text := range notices {
 		msg(name, text, noticeMessage(text), false)
@@ -263,7 +328,7 @@ func checkSurface(t *testing.T, where string, s surface, data []string) {
 	})
 	var probs []blockkit.Problem
 	var err error
-	if s.callback != "" {
+	if s.callback != "" || s.home {
 		probs, err = blockkit.Checker{}.View(s.raw)
 	} else {
 		probs, err = blockkit.Checker{}.Blocks(blockkit.Message, s.raw)

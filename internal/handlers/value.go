@@ -73,7 +73,7 @@ func decodeButton(v string) (buttonState, error) {
 		return buttonState{}, errBadValue
 	}
 	switch b.Origin = origin(org[0]); b.Origin {
-	case originUnknown, originCommand, originMention:
+	case originUnknown, originCommand, originMention, originDM:
 	default:
 		return buttonState{}, errBadValue
 	}

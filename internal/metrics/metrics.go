@@ -53,7 +53,7 @@ var (
 	// list in step with the code.
 	WebAPIMethods = []string{
 		"chat.postMessage", "chat.postEphemeral", "views.open", "views.update", "files.info", "files.uploadV2",
-		"users.info", "response_url",
+		"users.info", "views.publish", "chat.delete", "response_url",
 	}
 	// WebAPIErrorKinds are the kinds of Web API failure.
 	WebAPIErrorKinds = []string{"api", "rate_limited", "http", "timeout", "canceled", "network", "other"}
