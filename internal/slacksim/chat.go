@@ -246,8 +246,13 @@ func (s *Server) editableMessageLocked(a apiArgs, verb string) (*Channel, *Messa
 	if m == nil || m.Deleted || m.Ephemeral {
 		return fail("message_not_found")
 	}
-	// A bot token edits and deletes only the bot's own messages.
-	if m.Source == "command_echo" || m.Source == SourceUser {
+	// A bot token edits and deletes only the bot's own messages. What the
+	// app posted through a response_url is the app's, but Slack does not
+	// document chat.update or chat.delete for it, and people report
+	// cant_update_message (bolt-js #2063): the simulator refuses, as the
+	// stricter reading. (Where the bot is not a member, the lookup above
+	// fails first.)
+	if m.Source == "command_echo" || m.Source == SourceUser || m.Source == MethodResponseURL {
 		return fail("cant_" + verb + "_message")
 	}
 	return ch, m, nil

@@ -342,8 +342,13 @@ func TestResponseURL(t *testing.T) {
 	if _, _, err := api.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(click.ResponseURL, slack.ResponseTypeInChannel), slack.MsgOptionText("a sticker", false)); err != nil {
 		t.Fatalf("in_channel: %v", err)
 	}
-	if m := fs.WaitMessage(ctx, "C2", func(m slacksim.Message) bool { return !m.Ephemeral }); m.Text != "a sticker" || m.Source != slacksim.MethodResponseURL {
+	m := fs.WaitMessage(ctx, "C2", func(m slacksim.Message) bool { return !m.Ephemeral })
+	if m.Text != "a sticker" || m.Source != slacksim.MethodResponseURL {
 		t.Errorf("in_channel message = %+v", m)
+	}
+	// The bot cannot take it back: it is not in C2.
+	if _, _, err := api.DeleteMessageContext(ctx, "C2", m.TS); err == nil || err.Error() != "not_in_channel" {
+		t.Errorf("chat.delete of a response_url post where the bot is not a member: %v, want not_in_channel", err)
 	}
 
 	// Cancel (clicked before the replace) deletes the preview; this client

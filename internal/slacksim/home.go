@@ -24,8 +24,8 @@ func (s *Server) viewsPublish(a apiArgs) apiResp {
 	if user == "" {
 		return invalidArgs([]string{"missing required field: user_id"})
 	}
-	if _, ok := s.user(user); !ok && user[0] != 'U' && user[0] != 'W' {
-		return errResp("invalid_user")
+	if _, ok := s.user(user); !ok {
+		return errResp("user_not_found")
 	}
 	req, bad := s.parseViewTypeLocked(a.get("view"), "home")
 	if bad != nil {
