@@ -40,6 +40,7 @@ func (s *Server) viewsPublish(a apiArgs) apiResp {
 			return errResp("hash_conflict")
 		}
 		v.req, v.hash, v.errors = req, newViewHash(), nil
+		v.keepValuesLocked() // what was chosen stays, as in views.update
 		s.notifyLocked()
 		return okResp(map[string]any{"view": v.json()})
 	}

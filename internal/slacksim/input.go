@@ -33,7 +33,7 @@ type Typing struct {
 type Choice struct {
 	User     string
 	UserName string
-	ViewID   string // the top of User's stack
+	ViewID   string // the top of User's stack, or their Home tab
 	ActionID string
 	// Conversation is the chosen conversation's ID. The menu lists only
 	// conversations User can see: public channels and the private ones
@@ -44,13 +44,18 @@ type Choice struct {
 // inputTarget finds an input element by action_id in the top view of
 // user's stack. s.mu must be held.
 func (s *Server) inputTargetLocked(user, viewID, actionID string) (*viewState, map[string]any, map[string]any, error) {
-	stack := s.stackLocked(user)
-	if len(stack) == 0 {
-		return nil, nil, nil, fmt.Errorf("user %s has no open view", user)
-	}
-	top := stack[len(stack)-1]
-	if viewID != "" && viewID != top.id {
-		return nil, nil, nil, fmt.Errorf("view %s is not the top of %s's stack (%s): the user cannot see it", viewID, user, top.id)
+	var top *viewState
+	if id, ok := s.homes[user]; ok && viewID != "" && viewID == id {
+		top = s.views[id] // the Home tab, open beside any modal
+	} else {
+		stack := s.stackLocked(user)
+		if len(stack) == 0 {
+			return nil, nil, nil, fmt.Errorf("user %s has no open view", user)
+		}
+		top = stack[len(stack)-1]
+		if viewID != "" && viewID != top.id {
+			return nil, nil, nil, fmt.Errorf("view %s is not the top of %s's stack (%s): the user cannot see it", viewID, user, top.id)
+		}
 	}
 	bs, _ := top.json()["blocks"].([]any)
 	for _, x := range bs {
@@ -216,7 +221,7 @@ func (s *Server) Type(ctx context.Context, tp Typing, opts ...DeliverOption) Del
 }
 
 // Choose picks a conversation in a conversations_select of the top modal
-// of ch.User. In an actions block, or an input block with dispatch_action,
+// of ch.User (or of their Home tab, when ch.ViewID is its id). In an actions block, or an input block with dispatch_action,
 // the bot gets a block_actions; in an input block it waits for the
 // submission (which, with response_url_enabled, carries a response_url
 // for the conversation: see [Server.ViewSubmission]).
