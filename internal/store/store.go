@@ -173,24 +173,6 @@ func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
 	return st, nil
 }
 
-// RecordSend notes that snd.User sent sticker snd.StickerID into
-// snd.Channel and counts the use. A sticker deleted meanwhile is not an
-// error: the send happened.
-func (s *Store) RecordSend(ctx context.Context, snd sticker.Send) error {
-	id, user, channel := snd.StickerID, snd.User, snd.Channel
-	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
-	defer cancel()
-	const q = `WITH used AS (
-			UPDATE stickers SET usage_count = usage_count + 1 WHERE id = $1 RETURNING id, name
-		)
-		INSERT INTO sends (sticker_id, sticker_name, user_id, channel_id)
-		SELECT id, name, $2, $3 FROM used`
-	if _, err := s.pool.Exec(ctx, q, id, user, channel); err != nil {
-		return fmt.Errorf("record send of sticker %d: %w", id, translate(err))
-	}
-	return nil
-}
-
 // Claim records key as handled and reports whether this call was the first
 // to do so. Redelivered envelopes and events, on any connection or replica,
 // find their key taken and must not do their work again.
@@ -226,6 +208,10 @@ func translate(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "stickers_name_key_unique" {
 		return sticker.ErrDuplicateName
+	}
+	// A favourite of a sticker deleted while it was being added.
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == "favourites_sticker_id_fkey" {
+		return sticker.ErrNotFound
 	}
 	return err
 }
