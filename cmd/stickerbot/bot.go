@@ -80,6 +80,8 @@ func runBot(ctx context.Context, cfg config.Config, logger *slog.Logger, netList
 		Library:  written,
 		Claims:   st,
 		Images:   written,
+		Shelves:  st,
+		Activity: written,
 		StateKey: stateKey(cfg.BotToken.Reveal()),
 		Slack:    api,
 		Logger:   logger,
@@ -278,6 +280,14 @@ func (l library) SetSlackFile(ctx context.Context, id int64, fileID string, sum 
 
 func (l library) RecordSend(ctx context.Context, snd sticker.Send) error {
 	err := l.Store.RecordSend(ctx, snd)
+	l.refresh(ctx)
+	return err
+}
+
+// MarkRemoved takes a send back, and with it the use it counted, which
+// ranks searches.
+func (l library) MarkRemoved(ctx context.Context, key, by string) error {
+	err := l.Store.MarkRemoved(ctx, key, by)
 	l.refresh(ctx)
 	return err
 }

@@ -291,7 +291,7 @@ func TestSearchNextSend(t *testing.T) {
 			if preview.ResponseType == "in_channel" || !preview.Message.Ephemeral {
 				t.Fatalf("preview is not ephemeral: %+v", preview)
 			}
-			if got := buttons(t, preview.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_cancel" {
+			if got := buttons(t, preview.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_fav,sticker_cancel" {
 				t.Fatalf("buttons %v", got)
 			}
 			first := imageURL(t, preview.Blocks)
