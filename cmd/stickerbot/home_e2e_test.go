@@ -242,7 +242,7 @@ func TestHomeTab(t *testing.T) {
 			// A member forging the admin's Add opens nothing.
 			forged := h.fs.Interactive(h.ctx, map[string]any{"type": "block_actions", "user": map[string]any{"id": "U2"},
 				"trigger_id": "1.2.forged", "container": map[string]any{"type": "view", "view_id": v.ID},
-				"view": map[string]any{"id": v.ID, "type": "home", "private_metadata": "{}"},
+				"view":    map[string]any{"id": v.ID, "type": "home", "private_metadata": "{}"},
 				"actions": []any{map[string]any{"type": "button", "action_id": "home_add", "value": "add"}}})
 			h.fs.WaitAck(h.ctx, forged.EnvelopeID)
 			time.Sleep(200 * time.Millisecond)

@@ -7,14 +7,15 @@ func ManifestApp() App {
 	return App{
 		Name: "stickerbot",
 		Commands: []Command{
-			{Command: "/sticker", Description: "Search stickers and post one; admins manage the library", UsageHint: "search <words> | help | add | edit <name> | delete <name> | list"},
+			{Command: "/sticker", Description: "Search stickers and post one; admins manage the library", UsageHint: "search <words> | favs | stats | help | add | edit <name> | delete <name> | list"},
 		},
 		Shortcuts: []Shortcut{
 			{Type: ShortcutMessage, Name: "Reply with a sticker", CallbackID: "reply_with_sticker", Description: "Pick a sticker and post it in this thread"},
 			{Type: ShortcutGlobal, Name: "Send a sticker", CallbackID: "send_sticker", Description: "Pick a sticker and post it in any conversation"},
+			{Type: ShortcutMessage, Name: "Remove sticker", CallbackID: "remove_sticker", Description: "Delete a sticker you sent by mistake"},
 		},
-		HomeTab:     false,
+		HomeTab:     true,
 		MessagesTab: true,
-		BotEvents:   []string{"app_mention"},
+		BotEvents:   []string{"app_mention", "app_home_opened", "message.im"},
 	}
 }
