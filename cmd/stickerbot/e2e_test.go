@@ -534,7 +534,7 @@ func TestPreviewWithoutImage(t *testing.T) {
 	h.fs.FailNext(slacksim.MethodResponseURL, 1, slacksim.Failure{Status: 400})
 	d := h.command("U1", "C1", "happy") // several match, so Next leads on
 	got := h.accepted(d.ResponseURL)
-	if ids := buttons(t, got.Blocks); strings.Join(ids, ",") != "sticker_send,sticker_next,sticker_cancel" {
+	if ids := buttons(t, got.Blocks); strings.Join(ids, ",") != "sticker_send,sticker_next,sticker_fav,sticker_cancel" {
 		t.Fatalf("buttons %v in %s", ids, got.Blocks)
 	}
 	for _, b := range blocks(t, got.Blocks) {

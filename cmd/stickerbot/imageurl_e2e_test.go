@@ -119,7 +119,7 @@ func TestMentionSendSaysHow(t *testing.T) {
 		"ts": "1700000000.000100", "channel": "C1", "event_ts": "1700000000.000100"})
 	h.fs.WaitAck(h.ctx, ev.EnvelopeID)
 	preview := h.fs.WaitMessage(h.ctx, "C1", func(m slacksim.Message) bool { return m.Ephemeral && m.User == "U2" })
-	if ids := strings.Join(buttons(t, preview.Blocks), ","); ids != "sticker_send,sticker_cancel" {
+	if ids := strings.Join(buttons(t, preview.Blocks), ","); ids != "sticker_send,sticker_fav,sticker_cancel" {
 		t.Errorf("the only match offers %s", ids)
 	}
 	if said := strings.Join(preview.MrkdwnTexts(), " "); !strings.Contains(said, "The only match for “cat”") {

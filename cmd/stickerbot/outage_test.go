@@ -167,7 +167,7 @@ func TestDatabaseOutage(t *testing.T) {
 	pg.Start(t)
 	waitReadyz(t, addr, http.StatusOK, 30*time.Second)
 	d2, _, after := outageSearch(t, ctx, h, "happy") // several match: the preview has all its buttons
-	if got := buttons(t, after.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_cancel" {
+	if got := buttons(t, after.Blocks); strings.Join(got, ",") != "sticker_send,sticker_next,sticker_fav,sticker_cancel" {
 		t.Fatalf("after the outage /sticker happy answered %q with buttons %v", after.Text, got)
 	}
 	noUserErrorFor(t, h.fs, d2.EnvelopeID)
