@@ -220,6 +220,11 @@ func TestHomeTab(t *testing.T) {
 			v = h.waitHome(t, "U1", "Send now posts to <#C2>")
 			h.clickHome(t, "U1", "home_send", homeValues(t, v.Blocks, "home_send")[0])
 			h.waitHome(t, "U1", "I can't post in this conversation (not_in_channel)")
+			// Invited, the same Send again (within the double-click
+			// window) posts: a failed Send does not count as a click.
+			h.fs.AddChannel(slacksim.Channel{ID: "C2", Name: "random", BotMember: true, Members: []string{"U1", "U2", "U3"}})
+			h.clickHome(t, "U1", "home_send", homeValues(t, v.Blocks, "home_send")[0])
+			h.sentBy(t, "C2", "U1", "from the stickerbot Home tab", 0)
 
 			// Search opens the picker.
 			h.clickHome(t, "U1", "home_search", "")

@@ -76,6 +76,10 @@ type Claims interface {
 	// false means the request was handled (or is being handled) already.
 	// An error means the database cannot say.
 	Claim(ctx context.Context, key string) (bool, error)
+	// Unclaim forgets key, so that the request may be made again (a Send
+	// that failed, which the user was asked to retry). Forgetting a key
+	// never claimed is no error.
+	Unclaim(ctx context.Context, key string) error
 }
 
 // Images keeps the images admins upload, and which Slack file shows each.

@@ -114,14 +114,17 @@ func (b *Bot) favsSend(ctx context.Context, r *request) error {
 		b.notice(ctx, r.to, replyNew, msgBadButton)
 		return nil
 	}
-	if !b.firstClick(ctx, r, "favs:"+r.ic.Container.MessageTs) {
+	c, ok := b.firstClick(ctx, r, "favs:"+r.ic.Container.MessageTs)
+	if !ok {
 		return nil
 	}
 	st, err := b.library.Get(ctx, id)
 	if err != nil {
+		b.release(ctx, c)
 		return b.storeFailure(ctx, r.to, replyNew, err)
 	}
 	if err := b.deliver(ctx, &st, r.to, r.ic.User.Name, originFavs); err != nil {
+		b.release(ctx, c)
 		b.notice(ctx, r.to, replyNew, sendFailedText(err))
 		return err
 	}
@@ -198,22 +201,43 @@ func stickerRow(st sticker.Sticker, extra md, buttons ...slack.BlockElement) []s
 	}
 }
 
+// click is a claimed click on a button that posts a sticker (see
+// firstClick).
+type click struct{ keys []string }
+
 // firstClick reports whether r is the first click on a button that posts
-// a sticker, by key (the message or view the button is on, and which
+// a sticker, by keys (the message or view the button is on, and which
 // sticker): a person clicking twice before the first click's answer shows
 // gets one sticker. Without a key, or when the database cannot say, it
-// goes ahead.
-func (b *Bot) firstClick(ctx context.Context, r *request, key string) bool {
-	if strings.HasSuffix(key, ":") {
-		return true
+// goes ahead. When the Send fails, release lets the user try again.
+func (b *Bot) firstClick(ctx context.Context, r *request, keys ...string) (click, bool) {
+	var c click
+	for _, key := range keys {
+		if strings.HasSuffix(key, ":") {
+			continue
+		}
+		key = "click:" + key + ":" + r.action.Value
+		ok, err := b.claims.Claim(ctx, key)
+		if err != nil {
+			b.log.Warn("cannot check for a second click", "envelope_id", r.env.ID, "err", err)
+			continue
+		}
+		if !ok {
+			b.log.Info("ignoring a second click", "envelope_id", r.env.ID, "user", r.user, "action", r.action.ActionID)
+			b.release(ctx, c)
+			return click{}, false
+		}
+		c.keys = append(c.keys, key)
 	}
-	ok, err := b.claims.Claim(ctx, "click:"+key+":"+r.action.Value)
-	if err != nil {
-		b.log.Warn("cannot check for a second click", "envelope_id", r.env.ID, "err", err)
-		return true
+	return c, true
+}
+
+// release forgets a click whose Send failed, so that clicking again
+// (as the user is told to) tries again.
+func (b *Bot) release(ctx context.Context, c click) {
+	for _, key := range c.keys {
+		if err := b.claims.Unclaim(ctx, key); err != nil {
+			b.log.Warn("cannot forget a click", "key", key, "err", err)
+		}
 	}
-	if !ok {
-		b.log.Info("ignoring a second click", "envelope_id", r.env.ID, "user", r.user, "action", r.action.ActionID)
-	}
-	return ok
 }

@@ -30,6 +30,7 @@ func (stubStore) Get(context.Context, int64) (sticker.Sticker, error) {
 }
 func (stubStore) RecordSend(context.Context, sticker.Send) error { return nil }
 func (stubStore) Claim(context.Context, string) (bool, error)    { return true, nil }
+func (stubStore) Unclaim(context.Context, string) error          { return nil }
 func (stubStore) GetByName(context.Context, string) (sticker.Sticker, error) {
 	return sticker.Sticker{}, sticker.ErrNotFound
 }

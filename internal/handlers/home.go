@@ -93,12 +93,15 @@ func (b *Bot) homeSend(ctx context.Context, r *request) error {
 	// Clicks in the same window are one; the one before too, so that two
 	// clicks either side of a window's edge still are.
 	now := time.Now().UnixNano() / int64(clickWindow)
-	for _, w := range []int64{now, now - 1} {
-		if !b.firstClick(ctx, r, fmt.Sprintf("home:%s:%s:%d", r.user, meta.Channel, w)) {
-			return nil
-		}
+	c, ok := b.firstClick(ctx, r, fmt.Sprintf("home:%s:%s:%d", r.user, meta.Channel, now),
+		fmt.Sprintf("home:%s:%s:%d", r.user, meta.Channel, now-1))
+	if !ok {
+		return nil
 	}
 	st, err := b.library.Get(ctx, id)
+	if err != nil {
+		b.release(ctx, c)
+	}
 	if errors.Is(err, sticker.ErrNotFound) {
 		return b.publishHome(ctx, r.user, meta, hash, mdf("That sticker was deleted meanwhile."))
 	}
@@ -108,6 +111,7 @@ func (b *Bot) homeSend(ctx context.Context, r *request) error {
 	}
 	to := replyTo{user: r.user, channel: meta.Channel}
 	if err := b.deliver(ctx, &st, to, r.ic.User.Name, originHome); err != nil {
+		b.release(ctx, c)
 		_ = b.publishHome(ctx, r.user, meta, hash, sendFailedText(err))
 		return err
 	}

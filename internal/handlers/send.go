@@ -20,14 +20,20 @@ import (
 // removes the preview.
 func (b *Bot) send(ctx context.Context, r *request) error {
 	state, to, ok := b.previewButton(ctx, r)
-	if !ok || !b.firstClick(ctx, r, "preview:"+r.ic.Container.MessageTs) {
+	if !ok {
+		return nil
+	}
+	c, ok := b.firstClick(ctx, r, "preview:"+r.ic.Container.MessageTs)
+	if !ok {
 		return nil
 	}
 	st, err := b.library.Get(ctx, state.StickerID)
 	if err != nil {
+		b.release(ctx, c)
 		return b.storeFailure(ctx, to, replyReplace, err)
 	}
 	if err := b.deliver(ctx, &st, to, r.ic.User.Name, state.Origin); err != nil {
+		b.release(ctx, c)
 		b.notice(ctx, to, replyNew, sendFailedText(err))
 		return err
 	}

@@ -173,6 +173,18 @@ func (s *Store) Delete(ctx context.Context, id int64) (sticker.Sticker, error) {
 	return st, nil
 }
 
+// Unclaim forgets key, so that the request it names may be made again: a
+// Send that failed and that the user was asked to retry. A key never
+// claimed is no error.
+func (s *Store) Unclaim(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `DELETE FROM handled_requests WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("unclaim request: %w", translate(err))
+	}
+	return nil
+}
+
 // Claim records key as handled and reports whether this call was the first
 // to do so. Redelivered envelopes and events, on any connection or replica,
 // find their key taken and must not do their work again.
