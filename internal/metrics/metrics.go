@@ -184,17 +184,12 @@ func New(version string) *Metrics {
 }
 
 // Handler serves the metrics in the Prometheus exposition formats, for
-// /metrics, uncompressed. It also counts its own scrapes.
+// /metrics. It also counts its own scrapes.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.InstrumentMetricHandler(m.reg, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:          m.reg,
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
-		// A gzip writer is 800 kB of tables, a fifth of the bot's live
-		// heap, allocated afresh for most scrapes (its pool is emptied
-		// by every other collection): for 40 kB of text on the
-		// scraper's network, not worth it.
-		DisableCompression: true,
 	}))
 }
 
