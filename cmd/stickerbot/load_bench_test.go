@@ -31,7 +31,8 @@ import (
 //
 // It reports ack and reply (preview posted) latencies, how long the burst
 // took to be answered, acks over 3 s, lost and doubled replies, and the
-// process's peak RSS. Run it with:
+// peak RSS of the process (built as the Dockerfile builds it), with its
+// anonymous and file-backed parts at the sampled peak. Run it with:
 //
 //	go test -run '^$' -bench BenchmarkLoad -benchtime 1x ./cmd/stickerbot/
 func BenchmarkLoad(b *testing.B) {
