@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,16 +27,9 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./cmd/stickerbot/
 func BenchmarkImport(b *testing.B) {
-	dir := b.TempDir()
-	bins := map[string]string{}
-	for _, v := range []struct{ name, tags string }{{"search-tables", ""}, {"no-search-tables", "nosearchimport"}} {
-		bin := filepath.Join(dir, "stickerbot-"+v.name)
-		build := exec.Command("go", "build", "-tags", v.tags, "-o", bin, ".")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			b.Fatalf("build: %v\n%s", err, out)
-		}
-		bins[v.name] = bin
+	bins := map[string]string{
+		"search-tables":    buildBinary(b),
+		"no-search-tables": buildBinary(b, "nosearchimport"),
 	}
 	for _, n := range []int{100_000, 1_000_000} {
 		path := testdb.LibraryFile(b, n, 1)
@@ -100,8 +92,8 @@ func runCommand(b *testing.B, bin, databaseURL string, args ...string) int64 {
 	go func() {
 		defer close(polled)
 		for {
-			if hwm, ok := vmHWM(cmd.Process.Pid); ok {
-				peak.Store(max(peak.Load(), hwm))
+			if m, ok := readProcMemory(cmd.Process.Pid); ok {
+				peak.Store(max(peak.Load(), m.HWM))
 			}
 			select {
 			case <-done:
@@ -118,21 +110,6 @@ func runCommand(b *testing.B, bin, databaseURL string, args ...string) int64 {
 	}
 	b.Logf("%s in %s: %s", args[0], time.Since(start).Round(time.Millisecond), strings.TrimSpace(out.String()))
 	return peak.Load()
-}
-
-// vmHWM reads a running process's peak RSS.
-func vmHWM(pid int) (int64, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10, err == nil
-		}
-	}
-	return 0, false
 }
 
 func report(b *testing.B, rows int, peak int64) {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,13 +37,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkPickerTyping -benchtime 30x ./cmd/stickerbot/
 func BenchmarkPickerTyping(b *testing.B) {
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "stickerbot")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	db := testdb.NewDatabase(b, testdb.Options{})
 	vocab := testdb.Generate(b, db.Pool, 100_000)
 	fs := slacksim.New(b)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -27,12 +26,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkPlaygroundStart -benchtime 3x ./cmd/stickerbot/
 func BenchmarkPlaygroundStart(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "stickerbot")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	drafts, err := sample.Drafts()
 	if err != nil {
 		b.Fatal(err)

@@ -39,6 +39,32 @@ func TestOpenSkipsOptionalTLSOnLoopback(t *testing.T) {
 	}
 }
 
+// Each connection's statement caches are sized for the bot's statements,
+// not pgx's 512, unless the URL says otherwise.
+func TestOpenSizesStatementCaches(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url               string
+		statements, descs int
+	}{
+		{"postgres://u@127.0.0.1:5432/db", statementCacheCapacity, statementCacheCapacity},
+		{"postgres://u@127.0.0.1:5432/db?statement_cache_capacity=600", 600, statementCacheCapacity},
+		{"host=127.0.0.1 user=u description_cache_capacity=0", statementCacheCapacity, 0},
+	}
+	for _, tt := range tests {
+		pool, err := Open(context.Background(), tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := pool.Config().ConnConfig
+		if cfg.StatementCacheCapacity != tt.statements || cfg.DescriptionCacheCapacity != tt.descs {
+			t.Errorf("%s: caches of %d statements and %d descriptions, want %d and %d",
+				tt.url, cfg.StatementCacheCapacity, cfg.DescriptionCacheCapacity, tt.statements, tt.descs)
+		}
+		pool.Close()
+	}
+}
+
 func TestCheckNamesWhyNot(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

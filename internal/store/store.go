@@ -26,6 +26,10 @@ import (
 // gives the user an answer instead of a hung request.
 const QueryTimeout = 3 * time.Second
 
+// statementCacheCapacity is how many prepared statements (and, in the
+// cache_describe query mode, descriptions) each connection keeps.
+const statementCacheCapacity = 128
+
 // Store is the sticker library. Its methods are safe for concurrent use.
 type Store struct {
 	pool  *pgxpool.Pool
@@ -50,6 +54,18 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	// pool_max_conns in the URL still wins.
 	if !strings.Contains(databaseURL, "pool_max_conns") {
 		cfg.MaxConns = 20
+	}
+	// pgx gives every connection a statement cache and a description
+	// cache of 512 entries each, maps allocated at full size up front:
+	// 50 kB a connection, a quarter of the bot's live heap with the pool
+	// full. The bot has a few dozen statements, so 128 keeps every one
+	// prepared; the URL's statement_cache_capacity and
+	// description_cache_capacity still win.
+	if !strings.Contains(databaseURL, "statement_cache_capacity") {
+		cfg.ConnConfig.StatementCacheCapacity = statementCacheCapacity
+	}
+	if !strings.Contains(databaseURL, "description_cache_capacity") {
+		cfg.ConnConfig.DescriptionCacheCapacity = statementCacheCapacity
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	skipOptionalTLS(&cfg.ConnConfig.Config)
