@@ -15,59 +15,50 @@ import (
 )
 
 // BenchmarkImport runs the real binary's import and export, each as a
-// process of its own so its peak memory (VmHWM) is its own, on libraries from testdb.Library (heavy-tailed
-// tags, names of repeated words) of 100,000 and 1,000,000 stickers:
+// process of its own so its peak memory (VmHWM) is its own, on libraries
+// from testdb.Library (heavy-tailed tags, names of repeated words) of
+// 100,000 and 1,000,000 stickers:
 //
 //   - fresh: import into an empty library (a new database each time);
 //   - unchanged: import the same file again;
 //   - export: export the library to a file.
 //
-// It does so twice: with the binary as built, which still fills the search
-// tables, and with -tags nosearchimport, which leaves them out. Run it with:
+// Run it with:
 //
-//	go test -run '^$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./cmd/stickerbot/
+//	go test -run '^$' -bench BenchmarkImport -benchtime 1x -count 2 -timeout 60m ./cmd/stickerbot/
 func BenchmarkImport(b *testing.B) {
-	bins := map[string]string{
-		"search-tables":    buildBinary(b),
-		"no-search-tables": buildBinary(b, "nosearchimport"),
-	}
+	bin := buildBinary(b)
 	for _, n := range []int{100_000, 1_000_000} {
 		path := testdb.LibraryFile(b, n, 1)
-		for _, variant := range []string{"search-tables", "no-search-tables"} {
-			bin := bins[variant]
-			b.Run(fmt.Sprintf("%s/%d/fresh", variant, n), func(b *testing.B) {
-				var peak int64
-				for b.Loop() {
-					b.StopTimer()
-					db := testdb.NewDatabase(b, testdb.Options{})
-					b.StartTimer()
-					peak = max(peak, runCommand(b, bin, db.URL, "import", path))
-				}
-				report(b, n, peak)
-			})
-			b.Run(fmt.Sprintf("%s/%d/unchanged", variant, n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%d/fresh", n), func(b *testing.B) {
+			var peak int64
+			for b.Loop() {
+				b.StopTimer()
 				db := testdb.NewDatabase(b, testdb.Options{})
-				runCommand(b, bin, db.URL, "import", path)
-				var peak int64
-				for b.Loop() {
-					peak = max(peak, runCommand(b, bin, db.URL, "import", path))
-				}
-				report(b, n, peak)
-			})
-			if variant != "search-tables" {
-				continue // export reads the same library either way
+				b.StartTimer()
+				peak = max(peak, runCommand(b, bin, db.URL, "import", path))
 			}
-			b.Run(fmt.Sprintf("%d/export", n), func(b *testing.B) {
-				db := testdb.NewDatabase(b, testdb.Options{})
-				runCommand(b, bins["no-search-tables"], db.URL, "import", path) // the quicker way in
-				out := filepath.Join(b.TempDir(), "export.json")
-				var peak int64
-				for b.Loop() {
-					peak = max(peak, runCommand(b, bin, db.URL, "export", out))
-				}
-				report(b, n, peak)
-			})
-		}
+			report(b, n, peak)
+		})
+		b.Run(fmt.Sprintf("%d/unchanged", n), func(b *testing.B) {
+			db := testdb.NewDatabase(b, testdb.Options{})
+			runCommand(b, bin, db.URL, "import", path)
+			var peak int64
+			for b.Loop() {
+				peak = max(peak, runCommand(b, bin, db.URL, "import", path))
+			}
+			report(b, n, peak)
+		})
+		b.Run(fmt.Sprintf("%d/export", n), func(b *testing.B) {
+			db := testdb.NewDatabase(b, testdb.Options{})
+			runCommand(b, bin, db.URL, "import", path)
+			out := filepath.Join(b.TempDir(), "export.json")
+			var peak int64
+			for b.Loop() {
+				peak = max(peak, runCommand(b, bin, db.URL, "export", out))
+			}
+			report(b, n, peak)
+		})
 		os.Remove(path)
 	}
 }
