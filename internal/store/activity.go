@@ -518,6 +518,9 @@ func (s *Store) RebuildActivity(ctx context.Context) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, q := range []string{
 			`LOCK TABLE send_days, sticker_days, user_days, user_stickers IN EXCLUSIVE MODE`,
+			// A million sends group into hundreds of thousands of rows:
+			// in memory, not on disk.
+			`SET LOCAL work_mem = '64MB'`,
 			`DELETE FROM send_days`,
 			`DELETE FROM sticker_days`,
 			`DELETE FROM user_days`,

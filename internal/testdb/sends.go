@@ -90,8 +90,43 @@ func Sends(tb testing.TB, pool *pgxpool.Pool, n int, seed uint64) []string {
 	})
 	cols := []string{"sticker_id", "sticker_name", "user_id", "channel_id", "sent_at",
 		"message_key", "message_ts", "via", "removed_at", "removed_by"}
+	// Loaded as a restore loads a table: its secondary indexes, unique
+	// and foreign keys are made again after the rows are in, each in one
+	// pass, instead of row by row (a minute and more for a million).
+	var drop, remake []string
+	rows, err = pool.Query(ctx, `SELECT format('ALTER TABLE sends DROP CONSTRAINT %I', conname),
+			format('ALTER TABLE sends ADD CONSTRAINT %I %s', conname, pg_get_constraintdef(oid))
+		FROM pg_constraint WHERE conrelid = 'sends'::regclass AND contype IN ('u', 'f')
+		UNION ALL
+		SELECT format('DROP INDEX %I', c.relname), pg_get_indexdef(i.indexrelid)
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+		WHERE i.indrelid = 'sends'::regclass AND NOT i.indisprimary
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`)
+	if err != nil {
+		fail("read the indexes of sends", err)
+	}
+	for rows.Next() {
+		var d, r string
+		if err := rows.Scan(&d, &r); err != nil {
+			fail("read the indexes of sends", err)
+		}
+		drop, remake = append(drop, d), append(remake, r)
+	}
+	if err := rows.Err(); err != nil {
+		fail("read the indexes of sends", err)
+	}
+	for _, q := range drop {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			fail(q, err)
+		}
+	}
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"sends"}, cols, src); err != nil {
 		fail("copy", err)
+	}
+	for _, q := range remake {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			fail(q, err)
+		}
 	}
 	if err := store.New(pool).RebuildActivity(ctx); err != nil {
 		fail("rollups", err)
