@@ -49,6 +49,9 @@ func TestActivityBackfill(t *testing.T) {
 			('cat', 'U1', '2026-03-01 10:00Z'), ('cat', 'U1', '2026-03-01 23:59Z'), ('cat', 'U1', '2026-03-02 00:01Z'),
 			('dog', 'U2', '2026-03-02 12:00Z'), ('gone', 'U3', '2026-03-02 13:00Z')) v(n, u, t)
 		WHERE s.name = v.n`)
+	// The old RecordSend counted each use.
+	exec(`UPDATE stickers s SET usage_count = (SELECT count(*) FROM sends e WHERE e.sticker_id = s.id)`)
+	exec(`INSERT INTO stickers (name, name_key, image_url) VALUES ('owl', 'owl', 'https://x.example/o.png')`)
 	exec(`DELETE FROM stickers WHERE name = 'gone'`)
 	applied, err := store.Migrate(ctx, db.Pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -61,6 +64,8 @@ func TestActivityBackfill(t *testing.T) {
 		t.Helper()
 		rows, err := db.Pool.Query(ctx, `
 			SELECT 'sd ' || d.day || ' ' || s.name || ' ' || d.sends FROM sticker_days d JOIN stickers s ON s.id = d.sticker_id
+			UNION ALL SELECT 'day ' || day || ' ' || sum(sends) FROM send_days GROUP BY day
+			UNION ALL SELECT 'lib ' || sum(showable) || ' ' || sum(never_sent) FROM library_counts
 			UNION ALL SELECT 'ud ' || user_id || ' ' || day || ' ' || sends FROM user_days
 			UNION ALL SELECT 'us ' || u.user_id || ' ' || s.name || ' ' || u.sends || ' ' || to_char(u.last_sent_at AT TIME ZONE 'UTC', 'MM-DD HH24:MI')
 				FROM user_stickers u JOIN stickers s ON s.id = u.sticker_id
@@ -79,6 +84,7 @@ func TestActivityBackfill(t *testing.T) {
 		return out
 	}
 	want := []string{
+		"day 2026-03-01 2", "day 2026-03-02 3", "lib 3 1",
 		"sd 2026-03-01 cat 2", "sd 2026-03-02 cat 1", "sd 2026-03-02 dog 1",
 		"ud U1 2026-03-01 2", "ud U1 2026-03-02 1", "ud U2 2026-03-02 1", "ud U3 2026-03-02 1",
 		"us U1 cat 3 03-02 00:01", "us U2 dog 1 03-02 12:00",

@@ -48,7 +48,8 @@ type span struct {
 	tailFrom, tailTo time.Time
 }
 
-// window returns (lo, hi] as a span; a zero hi is no end.
+// window returns (lo, hi] as a span; a zero hi is no end (the day after
+// tomorrow, by this machine's clock, is end enough).
 func window(lo, hi time.Time) span {
 	const µs = time.Microsecond
 	lo = lo.UTC().Truncate(µs) // PostgreSQL keeps microseconds
@@ -60,7 +61,7 @@ func window(lo, hi time.Time) span {
 		sp.from, sp.sign, sp.edgeFrom, sp.edgeTo = next, 1, lo.Add(µs), next
 	}
 	if hi.IsZero() {
-		sp.to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		sp.to = day(time.Now()).AddDate(0, 0, 2)
 		sp.tailFrom, sp.tailTo = sp.to, sp.to
 		return sp
 	}
@@ -74,25 +75,69 @@ func (sp span) args() []any {
 	return []any{sp.from, sp.to, sp.sign, sp.edgeFrom, sp.edgeTo, sp.tailFrom, sp.tailTo}
 }
 
-// stickerWindow counts each sticker's sends in a span ($1…$7).
-const stickerWindow = `WITH counts AS (
-		SELECT sticker_id, sum(n) AS n FROM (
-			SELECT d.sticker_id, d.sends AS n FROM sticker_days d WHERE d.day >= $1 AND d.day < $2
-			UNION ALL
-			SELECT e.sticker_id, $3::bigint FROM sends e
-			WHERE e.removed_at IS NULL AND e.sent_at >= $4 AND e.sent_at < $5 AND e.sticker_id IS NOT NULL
-			UNION ALL
-			SELECT e.sticker_id, -1 FROM sends e
-			WHERE e.removed_at IS NULL AND e.sent_at >= $6 AND e.sent_at < $7 AND e.sticker_id IS NOT NULL
-		) p GROUP BY sticker_id
-	)`
-
-// topStickers reads the span's most sent showable stickers ($8 of them),
-// most first, then by name.
-const topStickers = stickerWindow + `
-	SELECT ` + stickerColumns + `, c.n FROM counts c JOIN stickers s ON s.id = c.sticker_id
-	WHERE c.n > 0 AND ` + showable + `
+// topStickers reads the most sent showable stickers ($8 of them) in a
+// span ($1…$7), most first, then by name, without counting every sticker
+// sent in it. The span adds up parts: its days' rows and, when it adds
+// them (sign +1), the sends at its start; the sends after its end only
+// take away. A sticker sent T times in the span was sent at least T/parts
+// times in one part. So: take each part's $8 most sent (seed), count them
+// exactly, and call T the $8th largest count among those that can be
+// shown; the top are then among the stickers sent at least T/parts times
+// in some part (cand), which the index on (day, sends) finds. A window
+// whose counts are small (or a library whose top cannot be shown) makes
+// T small and cand large, never wrong.
+const topStickers = `WITH edge AS MATERIALIZED (
+		SELECT e.sticker_id, $3::bigint * count(*) AS n FROM sends e
+		WHERE e.removed_at IS NULL AND e.sent_at >= $4 AND e.sent_at < $5 AND e.sticker_id IS NOT NULL
+		GROUP BY e.sticker_id
+	), tail AS MATERIALIZED (
+		SELECT e.sticker_id, -count(*) AS n FROM sends e
+		WHERE e.removed_at IS NULL AND e.sent_at >= $6 AND e.sent_at < $7 AND e.sticker_id IS NOT NULL
+		GROUP BY e.sticker_id
+	), parts AS (
+		SELECT ($2::date - $1::date) + CASE WHEN $3::bigint > 0 THEN 1 ELSE 0 END AS n
+	), seed AS MATERIALIZED (
+		SELECT t.sticker_id FROM generate_series(0, $2::date - $1::date - 1) g(i)
+		CROSS JOIN LATERAL (
+			SELECT d.sticker_id FROM sticker_days d WHERE d.day = $1::date + g.i ORDER BY d.sends DESC LIMIT $8
+		) t
+		UNION
+		SELECT x.sticker_id FROM (SELECT sticker_id FROM edge WHERE n > 0 ORDER BY n DESC LIMIT $8) x
+	), seed_n AS MATERIALIZED (` + countsFrom + `seed` + countsOn + `
+	), cut AS (
+		SELECT greatest(coalesce((
+			SELECT sn.n FROM seed_n sn
+			CROSS JOIN LATERAL (SELECT 1 FROM stickers s WHERE s.id = sn.sticker_id AND ` + showable + ` LIMIT 1) s
+			WHERE sn.n > 0 ORDER BY sn.n DESC OFFSET $8 - 1 LIMIT 1
+		), 1), 1) AS t
+	), floor AS (
+		SELECT (cut.t + parts.n - 1) / parts.n AS n FROM cut, parts
+	), cand AS MATERIALIZED (
+		SELECT d.sticker_id FROM sticker_days d
+		WHERE d.day >= $1 AND d.day < $2 AND d.sends >= (SELECT n FROM floor)
+		UNION
+		SELECT e.sticker_id FROM edge e WHERE e.n >= (SELECT n FROM floor)
+	), cand_n AS MATERIALIZED (` + countsFrom + `cand` + countsOn + `
+	)
+	SELECT ` + stickerColumns + `, c.n FROM cand_n c
+	CROSS JOIN LATERAL (SELECT * FROM stickers s WHERE s.id = c.sticker_id AND ` + showable + ` LIMIT 1) s
+	WHERE c.n > 0
 	ORDER BY c.n DESC, s.name_key, s.id LIMIT $8`
+
+// countsFrom + a CTE + countsOn counts the sends in the span of
+// topStickers of each sticker in the CTE. The laterals keep the planner,
+// which cannot tell how few rows the CTEs hold, to lookups by index.
+const (
+	countsFrom = `
+		SELECT c.sticker_id, coalesce(d.n, 0) + coalesce(e.n, 0) + coalesce(t.n, 0) AS n FROM `
+	countsOn = ` c
+		CROSS JOIN LATERAL (
+			SELECT sum(d.sends) AS n FROM sticker_days d
+			WHERE d.sticker_id = c.sticker_id AND d.day >= $1 AND d.day < $2
+		) d
+		LEFT JOIN edge e ON e.sticker_id = c.sticker_id
+		LEFT JOIN tail t ON t.sticker_id = c.sticker_id`
+)
 
 // userWindow counts sends and senders in a span ($1…$7), for everyone or
 // (userWindowOne) for user $8.
@@ -132,7 +177,10 @@ func (s *Store) RecordSend(ctx context.Context, snd sticker.Send) error {
 		), sent AS (
 			INSERT INTO sends (sticker_id, sticker_name, user_id, channel_id, message_key, message_ts, via)
 			SELECT id, name, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, '') FROM used
-			RETURNING sticker_id, user_id, sent_at, (sent_at AT TIME ZONE 'UTC')::date AS day
+			RETURNING id, sticker_id, user_id, sent_at, (sent_at AT TIME ZONE 'UTC')::date AS day
+		), per_day AS (
+			INSERT INTO send_days (day, shard, sends) SELECT day, id % 16, 1 FROM sent
+			ON CONFLICT (day, shard) DO UPDATE SET sends = send_days.sends + 1
 		), per_sticker AS (
 			INSERT INTO user_stickers (user_id, sticker_id, sends, last_sent_at)
 			SELECT user_id, sticker_id, 1, sent_at FROM sent
@@ -211,8 +259,11 @@ func (s *Store) MarkRemoved(ctx context.Context, key, by string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE user_days SET sends = sends - 1 WHERE user_id = $1 AND day = $2 AND sends > 0`,
-			user, sentDay); err != nil {
+		const qDays = `WITH per_day AS (
+				UPDATE send_days SET sends = sends - 1 WHERE day = $2 AND shard = $3 % 16 AND sends > 0
+			)
+			UPDATE user_days SET sends = sends - 1 WHERE user_id = $1 AND day = $2 AND sends > 0`
+		if _, err := tx.Exec(ctx, qDays, user, sentDay, id); err != nil {
 			return err
 		}
 		if stickerID == nil { // the sticker is gone, and its rollups with it
@@ -388,8 +439,16 @@ func (s *Store) UserStats(ctx context.Context, user string, now time.Time, days,
 	queueDays(b, `SELECT day, sum(sends)::bigint FROM user_days WHERE user_id = $3 AND day >= $1 AND day <= $2 GROUP BY day`,
 		now, days, &us.Days, user)
 	if top > 0 {
-		const q = `SELECT ` + stickerColumns + `, u.sends FROM user_stickers u JOIN stickers s ON s.id = u.sticker_id
-			WHERE u.user_id = $1 AND ` + showable + ` ORDER BY u.sends DESC, s.name_key, s.id LIMIT $2`
+		// Ties are by name, so every sticker sent as often as the last one
+		// of the top is read; the others (thousands, for the most active)
+		// are not.
+		const q = `WITH cut AS (
+				SELECT u.sends FROM user_stickers u JOIN stickers s ON s.id = u.sticker_id
+				WHERE u.user_id = $1 AND ` + showable + ` ORDER BY u.sends DESC OFFSET $2 - 1 LIMIT 1
+			)
+			SELECT ` + stickerColumns + `, u.sends FROM user_stickers u JOIN stickers s ON s.id = u.sticker_id
+			WHERE u.user_id = $1 AND u.sends >= coalesce((SELECT sends FROM cut), 1) AND ` + showable + `
+			ORDER BY u.sends DESC, s.name_key, s.id LIMIT $2`
 		b.Queue(q, user, top).Query(func(rows pgx.Rows) error {
 			var err error
 			us.Top, err = collectCounts(rows)
@@ -421,14 +480,18 @@ func (s *Store) Home(ctx context.Context, q sticker.HomeQuery) (sticker.Home, er
 	}
 	var h sticker.Home
 	b := &pgx.Batch{}
-	queueLibrary(b, &h.Library)
+	if q.Team {
+		h.Team = &sticker.Stats{}
+		queueCounts(b, &h.Library, &h.Team.NeverSent)
+	} else {
+		queueCounts(b, &h.Library, nil)
+	}
 	queueFavourites(b, q.User, q.FavouritesOffset, limit, &h.Favourites)
 	queueFavouritesTotal(b, q.User, &h.FavouritesTotal)
 	queueRecents(b, q.User, limit, &h.Recents)
 	queueTop(b, window(now.Add(-7*24*time.Hour), now), limit, &h.Popular)
 	if q.Team {
-		h.Team = &sticker.Stats{}
-		queueStatsExceptLibrary(b, now, q.Days, 10, h.Team)
+		queueStatsExceptCounts(b, now, q.Days, 10, h.Team)
 		const qNew = `SELECT ` + stickerColumns + ` FROM stickers s WHERE ` + showable + `
 			ORDER BY s.created_at DESC, s.id DESC LIMIT $1`
 		b.Queue(qNew, limit).Query(func(rows pgx.Rows) error {
@@ -446,18 +509,26 @@ func (s *Store) Home(ctx context.Context, q sticker.HomeQuery) (sticker.Home, er
 	return h, nil
 }
 
-// RebuildActivity recomputes the rollups (sticker_days, user_days,
-// user_stickers) from the sends, with the SQL of migration 00006's
+// RebuildActivity recomputes the rollups (send_days, sticker_days,
+// user_days, user_stickers) from the sends, with the SQL of migration 00006's
 // backfill, for data written around RecordSend (generated benchmarks, a
 // repair). It holds the rollups locked while it runs: sends wait. Usage
 // counts are left as they are (an import may have set them).
 func (s *Store) RebuildActivity(ctx context.Context) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, q := range []string{
-			`LOCK TABLE sticker_days, user_days, user_stickers IN EXCLUSIVE MODE`,
+			`LOCK TABLE send_days, sticker_days, user_days, user_stickers IN EXCLUSIVE MODE`,
+			// A million sends group into hundreds of thousands of rows:
+			// in memory, not on disk.
+			`SET LOCAL work_mem = '64MB'`,
+			`DELETE FROM send_days`,
 			`DELETE FROM sticker_days`,
 			`DELETE FROM user_days`,
 			`DELETE FROM user_stickers`,
+			`INSERT INTO send_days (day, shard, sends)
+			SELECT (sent_at AT TIME ZONE 'UTC')::date, id % 16, count(*)
+			FROM sends WHERE removed_at IS NULL
+			GROUP BY 1, 2`,
 			`INSERT INTO sticker_days (day, sticker_id, sends)
 			SELECT (sent_at AT TIME ZONE 'UTC')::date, sticker_id, count(*)
 			FROM sends WHERE sticker_id IS NOT NULL AND removed_at IS NULL
@@ -483,9 +554,17 @@ func (s *Store) RebuildActivity(ctx context.Context) error {
 	return nil
 }
 
-func queueLibrary(b *pgx.Batch, dst *int64) {
-	b.Queue(`SELECT count(*) FROM stickers s WHERE ` + showable).
-		QueryRow(func(r pgx.Row) error { return r.Scan(dst) })
+// queueCounts reads how many stickers can be shown, and how many of those
+// were never sent, from library_counts (see migration 00006).
+func queueCounts(b *pgx.Batch, library, neverSent *int64) {
+	b.Queue(`SELECT coalesce(sum(showable), 0)::bigint, coalesce(sum(never_sent), 0)::bigint FROM library_counts`).
+		QueryRow(func(r pgx.Row) error {
+			var never int64
+			if neverSent == nil {
+				neverSent = &never
+			}
+			return r.Scan(library, neverSent)
+		})
 }
 
 func queueFavourites(b *pgx.Batch, user string, offset, limit int, dst *[]sticker.Sticker) {
@@ -567,19 +646,17 @@ func queueDays(b *pgx.Batch, q string, now time.Time, days int, dst *[]sticker.D
 }
 
 func queueStats(b *pgx.Batch, now time.Time, days, top int, st *sticker.Stats) {
-	queueStatsExceptLibrary(b, now, days, top, st)
-	queueLibrary(b, &st.Library)
+	queueStatsExceptCounts(b, now, days, top, st)
+	queueCounts(b, &st.Library, &st.NeverSent)
 }
 
-func queueStatsExceptLibrary(b *pgx.Batch, now time.Time, days, top int, st *sticker.Stats) {
-	queueDays(b, `SELECT day, sum(sends)::bigint FROM user_days WHERE day >= $1 AND day <= $2 GROUP BY day`,
+func queueStatsExceptCounts(b *pgx.Batch, now time.Time, days, top int, st *sticker.Stats) {
+	queueDays(b, `SELECT day, sum(sends)::bigint FROM send_days WHERE day >= $1 AND day <= $2 GROUP BY day`,
 		now, days, &st.Days)
 	week := window(now.Add(-7*24*time.Hour), now)
 	b.Queue(userWindow, week.args()...).
 		QueryRow(func(r pgx.Row) error { return r.Scan(&st.WeekSenders, &st.WeekSends) })
 	queueTop(b, week, top, &st.Top)
-	b.Queue(`SELECT count(*) FROM stickers s WHERE s.usage_count = 0 AND ` + showable).
-		QueryRow(func(r pgx.Row) error { return r.Scan(&st.NeverSent) })
 	const qSample = `SELECT ` + stickerColumns + ` FROM stickers s WHERE s.usage_count = 0 AND ` + showable + `
 		ORDER BY s.name_key, s.id LIMIT $1`
 	b.Queue(qSample, sampleSize).Query(func(rows pgx.Rows) error {

@@ -83,7 +83,8 @@ func (a *activity) hide(s sticker.Sticker) {
 func (a *activity) rollups() []string {
 	a.t.Helper()
 	rows, err := a.pool.Query(context.Background(), `
-		SELECT 'sd ' || day || ' ' || sticker_id || ' ' || sends FROM sticker_days WHERE sends > 0
+		SELECT 'day ' || day || ' ' || shard || ' ' || sends FROM send_days WHERE sends > 0
+		UNION ALL SELECT 'sd ' || day || ' ' || sticker_id || ' ' || sends FROM sticker_days WHERE sends > 0
 		UNION ALL SELECT 'ud ' || user_id || ' ' || day || ' ' || sends FROM user_days WHERE sends > 0
 		UNION ALL SELECT 'us ' || user_id || ' ' || sticker_id || ' ' || sends || ' ' || last_sent_at FROM user_stickers
 		ORDER BY 1`)
@@ -100,6 +101,18 @@ func (a *activity) rollups() []string {
 	}
 	if err := rows.Err(); err != nil {
 		a.t.Fatal(err)
+	}
+	// The library's counts, kept by triggers, against the stickers.
+	var counted, actual string
+	if err := a.pool.QueryRow(context.Background(), `SELECT sum(showable) || ' ' || sum(never_sent) FROM library_counts`).Scan(&counted); err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE image_url IS NOT NULL OR slack_file_id IS NOT NULL)
+		|| ' ' || count(*) FILTER (WHERE usage_count = 0 AND (image_url IS NOT NULL OR slack_file_id IS NOT NULL)) FROM stickers`).Scan(&actual); err != nil {
+		a.t.Fatal(err)
+	}
+	if counted != actual {
+		a.t.Errorf("library_counts say %s (showable, never sent), the stickers %s", counted, actual)
 	}
 	return out
 }
@@ -262,6 +275,10 @@ func TestRollupsMatchHistory(t *testing.T) {
 		}
 	}
 	if _, err := a.st.Delete(ctx, ss[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	a.hide(ss[2])
+	if _, err := a.st.Import(ctx, []sticker.Draft{{Name: "new", ImageURL: "https://x.example/n.png"}, {Name: "s3", ImageURL: "https://x.example/3.png"}}); err != nil {
 		t.Fatal(err)
 	}
 	kept := a.rollups()
@@ -565,5 +582,34 @@ func TestHome(t *testing.T) {
 	}
 	if got := stickerNames(h.Recents); len(got) != 2 || h.FavouritesTotal != 0 || len(h.Popular) != 2 {
 		t.Errorf("U2: recents %v, favourites %d, popular %v", got, h.FavouritesTotal, countNames(h.Popular))
+	}
+}
+
+// The top of a window is found from each day's most sent: a sticker sent
+// steadily, never a day's most sent, still comes first when its total is
+// the largest.
+func TestPopularAcrossDays(t *testing.T) {
+	t.Parallel()
+	a := newActivity(t)
+	ctx := context.Background()
+	steady, b, c, d := mustCreate(t, a.st, "steady"), mustCreate(t, a.st, "b"), mustCreate(t, a.st, "c"), mustCreate(t, a.st, "d")
+	now := time.Now()
+	for day, spike := range []sticker.Sticker{b, c, d} {
+		at := now.Add(-time.Duration(day)*24*time.Hour - time.Minute)
+		for range 5 {
+			a.sendAt(steady, "U1", at)
+		}
+		for range 10 {
+			a.sendAt(spike, "U2", at)
+		}
+	}
+	a.rebuild()
+	p, err := a.st.Popular(ctx, now.Add(-3*24*time.Hour), 1)
+	if err != nil || !slices.Equal(stickerNames(p), []string{"steady"}) {
+		t.Errorf("popular = %v %v, want [steady]", stickerNames(p), err)
+	}
+	st, err := a.st.Stats(ctx, now, 7, 2)
+	if err != nil || !slices.Equal(countNames(st.Top), []string{"steady:15", "b:10"}) {
+		t.Errorf("top = %v %v", countNames(st.Top), err)
 	}
 }

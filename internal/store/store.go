@@ -67,6 +67,13 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if !strings.Contains(databaseURL, "description_cache_capacity") {
 		cfg.ConnConfig.DescriptionCacheCapacity = statementCacheCapacity
 	}
+	// JIT compiles a query the planner thinks costly, taking tens to
+	// hundreds of milliseconds; the bot's queries run in a few, and the
+	// planner overestimates those over small CTEs (the stats' tops) past
+	// jit_above_cost. options=-c jit=on in the URL still wins.
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set && !strings.Contains(cfg.ConnConfig.RuntimeParams["options"], "jit") {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	skipOptionalTLS(&cfg.ConnConfig.Config)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
