@@ -425,8 +425,25 @@ func TestRemoveSticker(t *testing.T) {
 				t.Errorf("the removed send: %q %v", removedBy, err)
 			}
 
+			// A forged shortcut pairing U1's own sticker's blocks (its key)
+			// with U2's message deletes nothing.
+			mine := h.sendSticker(t, "U1", "C1", 1)
+			theirs := h.sendSticker(t, "U2", "C1", 0)
+			forged := h.fs.Interactive(h.ctx, map[string]any{"type": "message_action", "callback_id": "remove_sticker",
+				"user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "C1"}, "trigger_id": "1.2.f",
+				"response_url": d0ResponseURL(t, h), "message_ts": theirs.TS,
+				"message": map[string]any{"ts": theirs.TS, "blocks": json.RawMessage(mine.Blocks)}})
+			h.fs.WaitAck(h.ctx, forged.EnvelopeID)
+			time.Sleep(300 * time.Millisecond)
+			if got, _ := h.fs.LookupMessage(theirs.TS); got.Deleted {
+				t.Fatal("a forged Remove sticker deleted someone else's sticker")
+			}
+			if got, _ := h.fs.LookupMessage(mine.TS); got.Deleted {
+				t.Fatal("a forged Remove sticker deleted the forger's sticker instead")
+			}
+
 			// An admin may remove anyone's.
-			m2 := h.sendSticker(t, "U2", "C1", 0)
+			m2 := theirs
 			if said := h.remove(t, admin, m2); !strings.Contains(said, "Removed *cat*") {
 				t.Errorf("the admin removing U2's sticker: %q", said)
 			}
@@ -451,4 +468,13 @@ func TestRemoveSticker(t *testing.T) {
 			}
 		})
 	}
+}
+
+// d0ResponseURL is a response_url the fake knows, for forged payloads
+// (a command's).
+func d0ResponseURL(t *testing.T, h *harness) string {
+	t.Helper()
+	d := h.command("U1", "C1", "help")
+	h.fs.WaitResponse(h.ctx, d.ResponseURL)
+	return d.ResponseURL
 }

@@ -44,6 +44,10 @@ func (b *Bot) adminOnly(h handler) handler {
 			value = clip(r.action.Value, 100)
 		}
 		b.log.Warn("refused a library action from a non-admin", "user", r.user, "route", table, "id", id, "value", value)
+		if r.ic != nil && r.ic.View.Type == slack.VTHomeTab {
+			// The Home tab has nowhere else to say it.
+			return b.publishHome(ctx, r.user, readHomeMeta(r.ic.View.PrivateMetadata), "", b.adminsOnly("change the sticker library"))
+		}
 		b.notice(ctx, r.to, replyNew, b.adminsOnly("change the sticker library"))
 		return nil
 	}

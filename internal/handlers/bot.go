@@ -4,12 +4,13 @@
 // changes and replies.
 //
 // routes.go lists everything the bot answers to. The files read top to
-// bottom, each calling down, never back up: intake.go (decoding once, the
-// queue, the workers; with router.go and tasks.go), then one file per
-// feature (search.go, send.go, picker.go with picker_live.go and
-// picker_send.go, admin_modal.go, admin.go), then the helpers they call
-// down into (images.go, reply.go, blocks.go, value.go, command.go,
-// text.go).
+// bottom: intake.go (decoding once, the queue, the workers; with router.go
+// and tasks.go), then one file per feature (search.go, send.go, picker.go
+// with picker_live.go and picker_send.go, favourites.go, home.go, dm.go,
+// stats.go, remove.go, admin_modal.go, admin.go; a feature may use
+// another's, as the Home tab sends through send.go), then the helpers
+// they call down into (images.go, reply.go, blocks.go, value.go,
+// command.go, text.go), which never call back up.
 package handlers
 
 import (

@@ -1,7 +1,8 @@
 package handlers
 
 // Direct messages to the bot (message.im, the Messages tab): a message is
-// a search, as "/sticker <words>" is; a greeting or "help" gets the usage.
+// a search, as "/sticker <words>" is, and "favs" and "stats" are what
+// they are after /sticker; a greeting or "help" gets the usage.
 
 import (
 	"context"
@@ -30,9 +31,16 @@ func (b *Bot) directMessage(ctx context.Context, r *request) error {
 	text := strings.TrimSpace(leadingMentions.ReplaceAllString(ev.Text, ""))
 	word := strings.ToLower(strings.Trim(text, "!.~ "))
 	c := parseCommand(text)
-	if greetings[word] || c.Verb != verbSearch {
-		// Other verbs need a slash command (its trigger_id opens modals).
-		return b.respond(ctx, r.to, replyNew, mdf("How to use stickerbot"), noticeMessage(dmUsageText))
+	switch {
+	case greetings[word]:
+	case c.Verb == verbSearch:
+		return b.find(ctx, r.to, c.Arg, originDM)
+	case c.Verb == verbFavs:
+		r.arg = c.Arg
+		return b.favsCommand(ctx, r)
+	case c.Verb == verbStats:
+		return b.statsCommand(ctx, r)
 	}
-	return b.find(ctx, r.to, c.Arg, originDM)
+	// The other verbs need a slash command (its trigger_id opens modals).
+	return b.respond(ctx, r.to, replyNew, mdf("How to use stickerbot"), noticeMessage(dmUsageText))
 }

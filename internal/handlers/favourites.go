@@ -124,7 +124,7 @@ func (b *Bot) favsSend(ctx context.Context, r *request) error {
 		return b.storeFailure(ctx, r.to, replyNew, err)
 	}
 	if err := b.deliver(ctx, &st, r.to, r.ic.User.Name, originFavs); err != nil {
-		b.release(ctx, c)
+		b.releaseIf(ctx, c, err)
 		b.notice(ctx, r.to, replyNew, sendFailedText(err))
 		return err
 	}
@@ -150,7 +150,14 @@ func (b *Bot) showFavs(ctx context.Context, to replyTo, mode replyMode, page int
 		b.notice(ctx, to, replyNew, msgUnavailable)
 		return err
 	}
-	return b.respond(ctx, to, mode, mdf("Your favourite stickers"), favsMessage(items, total, page))
+	blocks := favsMessage(items, total, page)
+	err = b.respond(ctx, to, mode, mdf("Your favourite stickers"), blocks)
+	if refusedBlocks(err) {
+		// One favourite's image Slack cannot fetch: the list goes by names.
+		b.log.Warn("Slack refused a favourites list; sending it without images", "user", to.user, "err", err)
+		err = b.respond(ctx, to, mode, mdf("Your favourite stickers"), withoutImages(blocks))
+	}
+	return err
 }
 
 // favsMessage is one page of someone's favourites: a header, each
@@ -202,14 +209,16 @@ func stickerRow(st sticker.Sticker, extra md, buttons ...slack.BlockElement) []s
 }
 
 // click is a claimed click on a button that posts a sticker (see
-// firstClick).
+// firstClick): its keys.
 type click struct{ keys []string }
 
 // firstClick reports whether r is the first click on a button that posts
-// a sticker, by keys (the message or view the button is on, and which
-// sticker): a person clicking twice before the first click's answer shows
-// gets one sticker. Without a key, or when the database cannot say, it
-// goes ahead. When the Send fails, release lets the user try again.
+// a sticker, by keys (where the button is: its message, or for the Home
+// tab the person, conversation and time), each with the button's value
+// (which sticker): a person clicking twice before the first click's answer
+// shows gets one sticker. Without a key, or when the database cannot say,
+// it goes ahead. When Slack refused the Send, release lets the user try
+// again.
 func (b *Bot) firstClick(ctx context.Context, r *request, keys ...string) (click, bool) {
 	var c click
 	for _, key := range keys {
@@ -235,6 +244,17 @@ func (b *Bot) firstClick(ctx context.Context, r *request, keys ...string) (click
 // release forgets a click whose Send failed, so that clicking again
 // (as the user is told to) tries again.
 func (b *Bot) release(ctx context.Context, c click) {
+	b.releaseIf(ctx, c, nil)
+}
+
+// releaseIf forgets a click whose Send failed with err, unless Slack may
+// have posted the sticker all the same (a timeout, a connection lost
+// before the answer): a second click must not post it twice, and the
+// user is told to look first (sendFailedText).
+func (b *Bot) releaseIf(ctx context.Context, c click, err error) {
+	if err != nil && !refused(err) {
+		return
+	}
 	for _, key := range c.keys {
 		if err := b.claims.Unclaim(ctx, key); err != nil {
 			b.log.Warn("cannot forget a click", "key", key, "err", err)

@@ -111,7 +111,7 @@ func (b *Bot) homeSend(ctx context.Context, r *request) error {
 	}
 	to := replyTo{user: r.user, channel: meta.Channel}
 	if err := b.deliver(ctx, &st, to, r.ic.User.Name, originHome); err != nil {
-		b.release(ctx, c)
+		b.releaseIf(ctx, c, err)
 		_ = b.publishHome(ctx, r.user, meta, hash, sendFailedText(err))
 		return err
 	}
@@ -121,8 +121,11 @@ func (b *Bot) homeSend(ctx context.Context, r *request) error {
 // homeUnfavourite: a favourite's ★ on the Home tab takes it out.
 func (b *Bot) homeUnfavourite(ctx context.Context, r *request) error {
 	meta := readHomeMeta(r.ic.View.PrivateMetadata)
+	if b.activity == nil {
+		return b.publishHome(ctx, r.user, meta, r.ic.View.Hash, msgNoFavourites)
+	}
 	id, err := strconv.ParseInt(r.action.Value, 10, 64)
-	if err != nil || id <= 0 || b.activity == nil {
+	if err != nil || id <= 0 {
 		return b.publishHome(ctx, r.user, meta, r.ic.View.Hash, mdf("That button doesn't work any more."))
 	}
 	if err := b.activity.SetFavourite(ctx, r.user, id, false); err != nil {
@@ -186,8 +189,15 @@ func (b *Bot) publishHome(ctx context.Context, user string, meta homeMeta, hash 
 	)
 	admin := b.isAdmin(user)
 	if b.activity != nil {
-		home, err = b.activity.Home(ctx, sticker.HomeQuery{User: user, Now: time.Now(), Limit: homeShelf,
-			FavouritesOffset: meta.Favs, Team: admin, Days: homeDays})
+		q := sticker.HomeQuery{User: user, Now: time.Now(), Limit: homeShelf, FavouritesOffset: meta.Favs, Team: admin, Days: homeDays}
+		home, err = b.activity.Home(ctx, q)
+		if err == nil && len(home.Favourites) == 0 && home.FavouritesTotal > 0 && meta.Favs > 0 {
+			// Past the last favourite (one taken out on the last page):
+			// the last page.
+			meta.Favs = int((home.FavouritesTotal - 1) / homeShelf * homeShelf)
+			q.FavouritesOffset = meta.Favs
+			home, err = b.activity.Home(ctx, q)
+		}
 		if err != nil {
 			b.log.Warn("cannot read the Home tab", "user", user, "err", err)
 			note = joinMD(" ", note, msgUnavailable)
@@ -199,6 +209,22 @@ func (b *Bot) publishHome(ctx context.Context, user string, meta homeMeta, hash 
 		req.Hash = &hash
 	}
 	_, perr := b.slack.PublishViewContext(ctx, req)
+	if slackError(perr) == "hash_conflict" && note.s != "" {
+		// A newer tab (another click, an opening) went out since this
+		// click's: publish once more over it, or what this click did (a
+		// sticker sent, or why not) would never show. Once: the next
+		// conflict leaves the newer one.
+		req.Hash = nil
+		_, perr = b.slack.PublishViewContext(ctx, req)
+	}
+	if slackError(perr) == "invalid_arguments" {
+		// Most likely an image Slack cannot fetch any more (a dead URL, a
+		// lost file): one sticker must not keep everyone's tab from
+		// updating, so it goes out with names only.
+		b.log.Warn("Slack refused a Home tab; publishing it without images", "user", user, "err", perr)
+		req.View.Blocks.BlockSet = withoutImages(req.View.Blocks.BlockSet)
+		_, perr = b.slack.PublishViewContext(ctx, req)
+	}
 	switch slackError(perr) {
 	case "":
 	case "hash_conflict":
@@ -208,7 +234,7 @@ func (b *Bot) publishHome(ctx context.Context, user string, meta homeMeta, hash 
 		b.log.Warn("cannot publish the Home tab: it is turned off in the app's settings (App Home → Show Tabs → Home Tab)", "user", user)
 		return nil
 	default:
-		return b.wrapSlack("views.publish", perr)
+		return fmt.Errorf("publish the Home tab (is it on? App Home → Show Tabs → Home Tab): %w", b.wrapSlack("views.publish", perr))
 	}
 	return err
 }
@@ -284,7 +310,7 @@ func homeView(h sticker.Home, meta homeMeta, admin, ok bool, note md) slack.Home
 	}
 
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(mdf("*The team's most sent this week*")), nil, nil))
-	if len(h.Popular) == 0 {
+	if len(h.Popular) == 0 && (h.Team == nil || h.Team.WeekSends == 0) {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(mdf("Nothing was sent this week yet."))))
 	}
 	for _, c := range h.Popular {
@@ -314,22 +340,25 @@ func newestText(sts []sticker.Sticker) md {
 // statsBlocks are the team's numbers: the week in a sentence, sends per
 // day as bars, the top stickers and the never-sent ones; four blocks.
 func statsBlocks(s sticker.Stats) []slack.Block {
-	week := mdf("*This week* · %s by %s · %s of %s never sent",
-		stickers(s.WeekSends), persons(s.WeekSenders), count(s.NeverSent), stickers(s.Library))
+	week := mdf("*This week* · %s by %s · the library: %s",
+		stickers(s.WeekSends), persons(s.WeekSenders), stickers(s.Library))
 	top := []md{mdf("*Most sent this week*")}
 	for i, c := range s.Top {
 		top = append(top, mdf("%d. %s · %s", i+1, bold(c.Sticker.Name), count(c.Sends)))
 	}
-	if len(s.Top) == 0 {
+	switch {
+	case s.WeekSends == 0:
 		top = append(top, mdf("Nothing was sent this week."))
+	case len(s.Top) == 0:
+		top = append(top, mdf("Only stickers deleted since were sent this week."))
 	}
-	never := mdf("*Never sent*: none, every sticker was sent at least once.")
+	never := mdf("*Never sent, ever*: none, every sticker was sent at least once.")
 	if s.NeverSent > 0 {
 		names := make([]md, len(s.NeverSentSample))
 		for i, st := range s.NeverSentSample {
 			names[i] = bold(st.Name)
 		}
-		never = mdf("*Never sent* (%s): %s", count(s.NeverSent), joinMD(", ", names...))
+		never = mdf("*Never sent, ever* (%s of %s): %s", count(s.NeverSent), stickers(s.Library), joinMD(", ", names...))
 		if s.NeverSent > int64(len(names)) {
 			never = mdf("%s, … (`/sticker list` shows them all)", never)
 		}

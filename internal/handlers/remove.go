@@ -49,7 +49,9 @@ func (b *Bot) removeSticker(ctx context.Context, r *request) error {
 	case err != nil && !errors.Is(err, sticker.ErrNotFound):
 		b.notice(ctx, r.to, replyNew, msgUnavailable)
 		return err
-	case err == nil && rec.Channel != channel:
+	case err == nil && (rec.Channel != channel || (rec.TS != "" && rec.TS != ts)):
+		// A key copied onto another message (a forged payload): the
+		// send it names is not this message.
 		b.log.Warn("a sticker's key names another conversation", "user", r.user, "key", key, "channel", channel)
 		b.notice(ctx, r.to, replyNew, mdf("That message isn't a sticker I sent, so I can't remove it."))
 		return nil
@@ -63,10 +65,17 @@ func (b *Bot) removeSticker(ctx context.Context, r *request) error {
 	}
 	_, _, derr := b.slack.DeleteMessageContext(ctx, channel, ts)
 	switch code := slackError(derr); code {
-	case "", "message_not_found":
+	case "":
+	case "message_not_found":
+		if err == nil && rec.TS == "" {
+			// Which message it was is not known (a response_url post):
+			// the one named may be another, so the send stays.
+			b.notice(ctx, r.to, replyNew, mdf("That sticker is gone already."))
+			return nil
+		}
 	case "cant_delete_message", "channel_not_found", "not_in_channel":
 		b.log.Info("Slack refused to delete a sticker", "user", r.user, "key", key, "via", rec.Via, "err", derr)
-		b.notice(ctx, r.to, replyNew, cantDeleteText(rec.Via, code))
+		b.notice(ctx, r.to, replyNew, cantDeleteText(via(rec, err), code))
 		return nil
 	default:
 		b.notice(ctx, r.to, replyNew, mdf("Slack didn't delete the sticker. Please try again in a minute."))
@@ -90,12 +99,25 @@ func (b *Bot) removeSticker(ctx context.Context, r *request) error {
 	return nil
 }
 
-// cantDeleteText says why Slack would not let the bot delete a sticker,
-// and what to do instead.
+// via is the way rec's sticker was posted, "" when there is no record
+// (recErr).
+func via(rec sticker.SentRecord, recErr error) string {
+	if recErr != nil {
+		return ""
+	}
+	return rec.Via
+}
+
+// cantDeleteText says why Slack would not let the bot delete a sticker
+// (posted via, or "" when unknown), and what to do instead.
 func cantDeleteText(via, code string) md {
-	if via == sticker.ViaResponseURL || code == "channel_not_found" || code == "not_in_channel" {
+	switch {
+	case via == sticker.ViaResponseURL:
 		return mdf("Slack doesn't let me delete this sticker (%s): I'm not a member of this conversation, "+
 			"so Slack posted it for you. A workspace admin can delete it.", code)
+	case code == "channel_not_found" || code == "not_in_channel":
+		return mdf("Slack doesn't let me delete this sticker (%s): I'm no longer a member of this conversation. "+
+			"Invite me back with `/invite @stickerbot` and try again, or ask a workspace admin to delete it.", code)
 	}
 	return mdf("Slack doesn't let me delete this sticker (%s). A workspace admin can delete it.", code)
 }

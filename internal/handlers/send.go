@@ -1,7 +1,8 @@
 package handlers
 
 // Sending a sticker: the preview's Send button, and deliver, which every
-// way of sending (the preview, the picker) posts through.
+// way of sending (the preview, the picker, /sticker favs, the Home tab)
+// posts through.
 
 import (
 	"context"
@@ -33,7 +34,7 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 		return b.storeFailure(ctx, to, replyReplace, err)
 	}
 	if err := b.deliver(ctx, &st, to, r.ic.User.Name, state.Origin); err != nil {
-		b.release(ctx, c)
+		b.releaseIf(ctx, c, err)
 		b.notice(ctx, to, replyNew, sendFailedText(err))
 		return err
 	}
@@ -46,7 +47,7 @@ func (b *Bot) send(ctx context.Context, r *request) error {
 // deliver posts *st into to.channel (in to.threadTS, if set) as the bot,
 // saying that to.user (whose handle the payload gave) sent it, and how
 // (by name and picture, without notifying them), and counts the use.
-// Every Send goes through it: the preview's and the picker's.
+// Every Send goes through it.
 //
 // chat.postMessage fails where the bot is not a member (DMs, private
 // channels); there the interaction's response_url (to.responseURL, when
@@ -144,9 +145,27 @@ func sendFailedPlain(err error) string {
 	return why
 }
 
+// refused reports whether Slack answered err's call with a refusal, so
+// that nothing was posted: an error code (ok: false), a rate limit or an
+// error status. A timeout or a connection lost is no refusal: Slack may
+// have posted.
+func refused(err error) bool {
+	var (
+		se  slack.SlackErrorResponse
+		rl  *slack.RateLimitedError
+		sc  slack.StatusCodeError
+		scp *slack.StatusCodeError
+	)
+	return errors.As(err, &se) || errors.As(err, &rl) || errors.As(err, &sc) || errors.As(err, &scp)
+}
+
 // sendFailure says why a Send failed, and whether inviting the bot would
 // help.
 func sendFailure(err error) (why string, invite bool) {
+	if err != nil && !refused(err) {
+		return "Slack didn't answer in time, so I can't tell whether the sticker went out: " +
+			"look in the conversation before you send it again.", false
+	}
 	var se *sendError
 	if errors.As(err, &se) {
 		err = se.explain

@@ -54,8 +54,11 @@ func userStatsMessage(s sticker.UserStats) []slack.Block {
 	for i, c := range s.Top {
 		top = append(top, mdf("%d. %s · %s", i+1, bold(c.Sticker.Name), count(c.Sends)))
 	}
-	if len(s.Top) == 0 {
+	switch {
+	case s.AllSends == 0:
 		top = append(top, mdf("You haven't sent a sticker yet: try `/sticker <words>`."))
+	case len(s.Top) == 0:
+		top = append(top, mdf("The stickers you sent were deleted since."))
 	}
 	return []slack.Block{
 		slack.NewHeaderBlock(plain("Your sticker stats")),
