@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stickerbot/stickerbot/internal/slacksim"
 )
 
 // buildBinary builds the stickerbot binary into a temporary directory the
@@ -30,6 +34,47 @@ func buildBinary(tb testing.TB, tags ...string) string {
 		tb.Fatalf("build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// runningBot is the binary running as a process of its own against a
+// fake Slack, as benchmarks run it.
+type runningBot struct {
+	cmd      *exec.Cmd
+	httpAddr string // its metrics and health endpoints
+	pid      int
+}
+
+// startBinary runs bin against fs and the database at databaseURL (with
+// the environment variables in extra, "NAME=value"), its HTTP endpoints
+// on a free loopback port, until tb ends: then it is interrupted, and its
+// log shown if tb failed.
+func startBinary(tb testing.TB, bin string, fs *slacksim.Server, databaseURL string, extra ...string) *runningBot {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	httpAddr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append([]string{
+		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
+		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + databaseURL, "LOG_LEVEL=warn",
+		"HTTP_ADDR=" + httpAddr,
+	}, extra...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if tb.Failed() {
+			tb.Logf("bot stderr:\n%s", stderr.String())
+		}
+	})
+	return &runningBot{cmd: cmd, httpAddr: httpAddr, pid: cmd.Process.Pid}
 }
 
 // procMemory is a process's memory as /proc/PID/status has it, in bytes.

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"net"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -35,30 +31,7 @@ func BenchmarkHome(b *testing.B) {
 		users = append(users, slacksim.User{ID: id, Name: id, RealName: id})
 	}
 	fs := slacksim.New(b, slacksim.WithUsers(users...))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	httpAddr := ln.Addr().String()
-	ln.Close()
-	var stderr bytes.Buffer
-	bot := exec.Command(bin)
-	bot.Env = []string{
-		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
-		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + db.URL, "LOG_LEVEL=warn",
-		"HTTP_ADDR=" + httpAddr, "STICKER_ADMINS=" + admin,
-	}
-	bot.Stderr = &stderr
-	if err := bot.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = bot.Process.Signal(os.Interrupt)
-		_ = bot.Wait()
-		if b.Failed() {
-			b.Logf("bot stderr:\n%s", stderr.String())
-		}
-	}()
+	bot := startBinary(b, bin, fs, db.URL, "STICKER_ADMINS="+admin)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	fs.WaitConnections(ctx, 2)
@@ -86,7 +59,7 @@ func BenchmarkHome(b *testing.B) {
 				lat = append(lat, time.Since(start))
 				time.Sleep(150 * time.Millisecond)
 			}
-			reportLatency(b, lat, bot.Process.Pid)
+			reportLatency(b, lat, bot.pid)
 		})
 		b.Run("stats/"+who.name, func(b *testing.B) {
 			var lat []time.Duration
@@ -97,7 +70,7 @@ func BenchmarkHome(b *testing.B) {
 				lat = append(lat, time.Since(start))
 				time.Sleep(150 * time.Millisecond)
 			}
-			reportLatency(b, lat, bot.Process.Pid)
+			reportLatency(b, lat, bot.pid)
 		})
 	}
 }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"math"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,33 +37,10 @@ func BenchmarkLoad(b *testing.B) {
 	vocab := testdb.Generate(b, db.Pool, 100_000)
 	queries := loadQueries(vocab)
 	fs := slacksim.New(b)
-
-	var stderr bytes.Buffer
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	httpAddr := ln.Addr().String()
-	ln.Close()
-	bot := exec.Command(bin)
-	bot.Env = []string{
-		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
-		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + db.URL, "LOG_LEVEL=warn",
-		"HTTP_ADDR=" + httpAddr,
-	}
-	bot.Stderr = &stderr
-	if err := bot.Start(); err != nil {
-		b.Fatal(err)
-	}
-	mem := sampleMemory(bot.Process.Pid)
+	bot := startBinary(b, bin, fs, db.URL)
+	httpAddr := bot.httpAddr
+	mem := sampleMemory(bot.pid)
 	defer mem.Peak() // stops the sampler if the benchmark fails early
-	defer func() {
-		_ = bot.Process.Signal(os.Interrupt)
-		_ = bot.Wait()
-		if b.Failed() {
-			b.Logf("bot stderr:\n%s", stderr.String())
-		}
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	fs.WaitConnections(ctx, 2)

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,30 +37,8 @@ func BenchmarkPickerTyping(b *testing.B) {
 	db := testdb.NewDatabase(b, testdb.Options{})
 	vocab := testdb.Generate(b, db.Pool, 100_000)
 	fs := slacksim.New(b)
-	var stderr bytes.Buffer
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	httpAddr := ln.Addr().String()
-	ln.Close()
-	bot := exec.Command(bin)
-	bot.Env = []string{
-		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),
-		"SLACK_API_URL=" + fs.APIURL(), "DATABASE_URL=" + db.URL, "LOG_LEVEL=warn",
-		"HTTP_ADDR=" + httpAddr,
-	}
-	bot.Stderr = &stderr
-	if err := bot.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = bot.Process.Signal(os.Interrupt)
-		_ = bot.Wait()
-		if b.Failed() {
-			b.Logf("bot stderr:\n%s", stderr.String())
-		}
-	}()
+	bot := startBinary(b, bin, fs, db.URL)
+	httpAddr := bot.httpAddr
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	fs.WaitConnections(ctx, 2)
@@ -135,7 +109,7 @@ func BenchmarkPickerTyping(b *testing.B) {
 			b.ReportMetric(float64(updates)/float64(len(lat)), "views.update/word")
 			b.ReportMetric(searches.quantile(0.50), "search-p50-le-ms")
 			b.ReportMetric(searches.quantile(0.99), "search-p99-le-ms")
-			b.ReportMetric(float64(peakRSS(b, bot.Process.Pid))/(1<<20), "peak-rss-MiB")
+			b.ReportMetric(float64(peakRSS(b, bot.pid))/(1<<20), "peak-rss-MiB")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

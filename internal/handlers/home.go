@@ -155,14 +155,7 @@ func (b *Bot) homeAdd(ctx context.Context, r *request) error {
 
 // homeChosen is the conversation chosen in the Home tab's "Send to", or "".
 func homeChosen(ic *slack.InteractionCallback) string {
-	if ic.View.State == nil {
-		return ""
-	}
-	c := ic.View.State.Values[blockHomeWhere][actionHomeWhere].SelectedConversation
-	if !conversationID.MatchString(c) {
-		return ""
-	}
-	return c
+	return chosenIn(ic, blockHomeWhere, actionHomeWhere)
 }
 
 // readHomeMeta reads a Home view's private_metadata; what is not ours
@@ -342,16 +335,8 @@ func newestText(sts []sticker.Sticker) md {
 func statsBlocks(s sticker.Stats) []slack.Block {
 	week := mdf("*This week* · %s by %s · the library: %s",
 		stickers(s.WeekSends), persons(s.WeekSenders), stickers(s.Library))
-	top := []md{mdf("*Most sent this week*")}
-	for i, c := range s.Top {
-		top = append(top, mdf("%d. %s · %s", i+1, bold(c.Sticker.Name), count(c.Sends)))
-	}
-	switch {
-	case s.WeekSends == 0:
-		top = append(top, mdf("Nothing was sent this week."))
-	case len(s.Top) == 0:
-		top = append(top, mdf("Only stickers deleted since were sent this week."))
-	}
+	top := topText(mdf("*Most sent this week*"), s.Top, s.WeekSends,
+		mdf("Nothing was sent this week."), mdf("Only stickers deleted since were sent this week."))
 	never := mdf("*Never sent, ever*: none, every sticker was sent at least once.")
 	if s.NeverSent > 0 {
 		names := make([]md, len(s.NeverSentSample))
@@ -366,9 +351,26 @@ func statsBlocks(s sticker.Stats) []slack.Block {
 	return []slack.Block{
 		slack.NewSectionBlock(mrkdwn(week), nil, nil),
 		slack.NewSectionBlock(mrkdwn(joinMD("\n", mdf("*Sent per day* (UTC)"), bars(s.Days))), nil, nil),
-		slack.NewSectionBlock(mrkdwn(joinMD("\n", top...)), nil, nil),
+		slack.NewSectionBlock(mrkdwn(top), nil, nil),
 		slack.NewSectionBlock(mrkdwn(never), nil, nil),
 	}
+}
+
+// topText is a numbered list of the most sent stickers under title; of
+// sends sent in all, none at all says none, and none of them in top (the
+// stickers were deleted since) says deleted.
+func topText(title md, top []sticker.StickerCount, sends int64, none, deleted md) md {
+	lines := []md{title}
+	for i, c := range top {
+		lines = append(lines, mdf("%d. %s · %s", i+1, bold(c.Sticker.Name), count(c.Sends)))
+	}
+	switch {
+	case sends == 0:
+		lines = append(lines, none)
+	case len(top) == 0:
+		lines = append(lines, deleted)
+	}
+	return joinMD("\n", lines...)
 }
 
 // bars draws sends per day as a code block: a bar per day, the longest

@@ -103,10 +103,16 @@ func conversationName(id string) md {
 // chosenConversation is the conversation chosen in the picker's menu, or
 // "" when none is.
 func chosenConversation(ic *slack.InteractionCallback) string {
+	return chosenIn(ic, blockPickerWhere, actionPickerWhere)
+}
+
+// chosenIn is the conversation chosen in the conversations_select action
+// of block in the view ic came from, or "" when none is (or it is none).
+func chosenIn(ic *slack.InteractionCallback, block, action string) string {
 	if ic.View.State == nil {
 		return ""
 	}
-	c := ic.View.State.Values[blockPickerWhere][actionPickerWhere].SelectedConversation
+	c := ic.View.State.Values[block][action].SelectedConversation
 	if !conversationID.MatchString(c) {
 		return ""
 	}

@@ -50,21 +50,13 @@ func teamStatsMessage(s sticker.Stats) []slack.Block {
 func userStatsMessage(s sticker.UserStats) []slack.Block {
 	head := mdf("*Your stickers* · %s this week · %s in all · %s",
 		stickers(s.WeekSends), stickers(s.AllSends), favouritesText(s.Favourites))
-	top := []md{mdf("*Your most sent*")}
-	for i, c := range s.Top {
-		top = append(top, mdf("%d. %s · %s", i+1, bold(c.Sticker.Name), count(c.Sends)))
-	}
-	switch {
-	case s.AllSends == 0:
-		top = append(top, mdf("You haven't sent a sticker yet: try `/sticker <words>`."))
-	case len(s.Top) == 0:
-		top = append(top, mdf("The stickers you sent were deleted since."))
-	}
+	top := topText(mdf("*Your most sent*"), s.Top, s.AllSends,
+		mdf("You haven't sent a sticker yet: try `/sticker <words>`."), mdf("The stickers you sent were deleted since."))
 	return []slack.Block{
 		slack.NewHeaderBlock(plain("Your sticker stats")),
 		slack.NewSectionBlock(mrkdwn(head), nil, nil),
 		slack.NewSectionBlock(mrkdwn(joinMD("\n", mdf("*Sent per day* (UTC)"), bars(s.Days))), nil, nil),
-		slack.NewSectionBlock(mrkdwn(joinMD("\n", top...)), nil, nil),
+		slack.NewSectionBlock(mrkdwn(top), nil, nil),
 		slack.NewContextBlock("", mrkdwn(mdf("The team's numbers are for sticker admins."))),
 	}
 }

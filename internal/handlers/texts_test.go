@@ -262,6 +262,7 @@ func builtSurfaces(b *Bot, lib *memLibrary) map[string]surface {
 	}
 	notices := map[string]md{
 		"newest": newestText(lib.stickers[:3]), "newest none": newestText(nil), "bars": bars(days),
+		"top": topText(mdf("*Top*"), top, 3, mdf("none"), mdf("deleted")), "top deleted": topText(mdf("*Top*"), nil, 3, mdf("none"), mdf("deleted")),
 		"usage dm": dmUsageText,
 		"usage":    usageText, "unavailable": msgUnavailable, "busy": msgBusy, "failed": msgFailed,
 		"bad button": msgBadButton, "gone": msgGone, "no image": msgNoImage, "too long": msgTooLong,
