@@ -168,13 +168,10 @@ CREATE TRIGGER stickers_counted_delete AFTER DELETE ON stickers
 CREATE TRIGGER stickers_counted_truncate AFTER TRUNCATE ON stickers
     FOR EACH STATEMENT EXECUTE FUNCTION library_counts_apply();
 
--- Showable stickers (an image URL or a Slack file) never sent, by name:
--- a sample for /sticker stats.
-CREATE INDEX stickers_never_sent ON stickers (name_key, id)
-    WHERE usage_count = 0 AND (image_url IS NOT NULL OR slack_file_id IS NOT NULL);
--- The newest additions (admins' Home tab).
-CREATE INDEX stickers_newest ON stickers (created_at DESC, id DESC)
-    WHERE image_url IS NOT NULL OR slack_file_id IS NOT NULL;
+-- No index of its own for the never-sent sample (the name index, walked
+-- until ten unsent ones turn up) nor for the newest additions (the
+-- primary key backwards: ids grow with each addition): each would cost
+-- every sticker written, and an import of 100,000 about 0.15 s.
 
 -- Backfill from the history so far (no send is taken back yet).
 INSERT INTO library_counts (showable, never_sent)
@@ -210,8 +207,6 @@ DROP TRIGGER stickers_counted_update ON stickers;
 DROP TRIGGER stickers_counted_insert ON stickers;
 DROP FUNCTION library_counts_apply();
 DROP TABLE library_counts;
-DROP INDEX stickers_newest;
-DROP INDEX stickers_never_sent;
 DROP TABLE user_stickers;
 DROP TABLE user_days;
 DROP TABLE sticker_days;

@@ -493,7 +493,7 @@ func (s *Store) Home(ctx context.Context, q sticker.HomeQuery) (sticker.Home, er
 	if q.Team {
 		queueStatsExceptCounts(b, now, q.Days, 10, h.Team)
 		const qNew = `SELECT ` + stickerColumns + ` FROM stickers s WHERE ` + showable + `
-			ORDER BY s.created_at DESC, s.id DESC LIMIT $1`
+			ORDER BY s.id DESC LIMIT $1`
 		b.Queue(qNew, limit).Query(func(rows pgx.Rows) error {
 			var err error
 			h.Newest, err = collectStickers(rows)
