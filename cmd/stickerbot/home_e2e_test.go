@@ -294,6 +294,10 @@ func TestDirectMessages(t *testing.T) {
 			}
 			h.fs.BlockAction(h.ctx, slacksim.Click{User: "U1", Message: preview, ActionID: "sticker_send"})
 			h.sentBy(t, "D1", "U1", "from a message to @stickerbot", 0)
+			h.fs.WaitUntil(h.ctx, "the preview removed", func() bool {
+				m, _ := h.fs.LookupMessage(preview.TS)
+				return m.Deleted
+			})
 
 			// A greeting gets the usage.
 			if _, err := h.fs.TypeMessage(h.ctx, slacksim.UserMessage{User: "U1", Channel: "D1", Text: "hi!"}); err != nil {
@@ -302,7 +306,18 @@ func TestDirectMessages(t *testing.T) {
 			h.fs.WaitMessage(h.ctx, "D1", func(m slacksim.Message) bool {
 				return m.Ephemeral && strings.Contains(mrkdwn(t, m.Blocks), "Send me a few words")
 			})
-			before := len(h.fs.Calls("chat.postEphemeral"))
+			// What the bot said in the DM so far (messages, not calls: the
+			// fake stores a message before it lists the call).
+			ephemerals := func() int {
+				n := 0
+				for _, m := range h.fs.Messages("D1") {
+					if m.Ephemeral {
+						n++
+					}
+				}
+				return n
+			}
+			before := ephemerals()
 			// Edits, deletions, the bot's own messages and channel messages
 			// are no searches.
 			for _, ev := range []map[string]any{
@@ -324,9 +339,9 @@ func TestDirectMessages(t *testing.T) {
 			if re.Err != nil {
 				t.Fatal(re.Err)
 			}
-			h.fs.WaitUntil(h.ctx, "the DM answered", func() bool { return len(h.fs.Calls("chat.postEphemeral")) > before })
+			h.fs.WaitUntil(h.ctx, "the DM answered", func() bool { return ephemerals() > before })
 			time.Sleep(400 * time.Millisecond)
-			if n := len(h.fs.Calls("chat.postEphemeral")) - before; n != 1 {
+			if n := ephemerals() - before; n != 1 {
 				t.Errorf("%d replies to one DM, its redelivery and six messages that are no searches; want 1", n)
 			}
 		})
