@@ -306,7 +306,10 @@ func (l library) refresh(ctx context.Context) {
 // retried a bounded number of times.
 func newSlackClient(cfg config.Config, botToken, appToken string) *slack.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 64 // a burst of replies reuses connections
+	// A burst of replies reuses connections: as many as the workers that
+	// call Slack at once. More idle ones only held memory, and under load
+	// made replies slower (docs/benchmarks.md, "The bot under load").
+	transport.MaxIdleConnsPerHost = 16
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	retry.RetryAfterDuration = 5 * time.Second

@@ -161,14 +161,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 // setGCPercent applies GOGC, which may come from .env (read after the Go
-// runtime looked at the environment), or the bot's default of 50: the
-// heap is small (the search index lives outside it), so collecting at 1.5
-// times what is live rather than twice costs little CPU and keeps the
-// bot's memory down. A value the runtime would not take is ignored.
+// runtime looked at the environment), or the bot's default of 30: the
+// heap is small (5–6 MB under load; the search index lives outside it),
+// so collecting at 1.3 times what is live rather than twice costs little
+// CPU and keeps the bot's memory down (docs/benchmarks.md, "Memory"). A
+// value the runtime would not take is ignored.
 func setGCPercent(gogc string) {
 	switch n, err := strconv.Atoi(gogc); {
 	case gogc == "":
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(30)
 	case gogc == "off":
 		debug.SetGCPercent(-1)
 	case err == nil && n >= 0:
