@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,12 +49,7 @@ type runningBot struct {
 // log shown if tb failed.
 func startBinary(tb testing.TB, bin string, fs *slacksim.Server, databaseURL string, extra ...string) *runningBot {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	httpAddr := ln.Addr().String()
-	ln.Close()
+	httpAddr := freeLoopbackAddr(tb)
 	cmd := exec.Command(bin)
 	cmd.Env = append([]string{
 		"SLACK_BOT_TOKEN=" + fs.BotToken(), "SLACK_APP_TOKEN=" + fs.AppToken(),

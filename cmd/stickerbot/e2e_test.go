@@ -66,7 +66,7 @@ func transportEnv(mode string) map[string]string {
 
 // freeLoopbackAddr returns a 127.0.0.1 address with a port that was free a
 // moment ago.
-func freeLoopbackAddr(t *testing.T) string {
+func freeLoopbackAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
