@@ -30,29 +30,10 @@ func withAdminUser() slacksim.Option {
 // mrkdwn joins every mrkdwn and plain text of raw blocks, for assertions.
 func mrkdwn(t *testing.T, raw json.RawMessage) string {
 	t.Helper()
-	var out []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if s, ok := x["text"].(string); ok {
-				out = append(out, s)
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
+	if !json.Valid(raw) {
+		t.Fatalf("blocks %s are not JSON", raw)
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatalf("blocks %s: %v", raw, err)
-	}
-	walk(v)
-	return strings.Join(out, " | ")
+	return strings.Join(slacksim.Texts(raw, "mrkdwn", "plain_text"), " | ")
 }
 
 // waitHome waits for user's Home tab to say want, and returns it.

@@ -36,6 +36,16 @@ const (
 // ackMargin is kept from the ack budget for encoding and writing the ack.
 const ackMargin = 300 * time.Millisecond
 
+// ackWork is the part of ctx's ack budget work before an ack may take:
+// all of it but ackMargin (2.2 s when ctx has no deadline).
+func ackWork(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(2500 * time.Millisecond)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-ackMargin))
+}
+
 // modalMeta is the modal's private_metadata: where the command came from
 // (for the confirmation) and, for an edit, which sticker.
 type modalMeta struct {
@@ -196,11 +206,7 @@ func (b *Bot) saveSticker(ctx context.Context, r *request) envelope.Ack {
 		b.log.Warn("bad modal metadata", "envelope_id", r.env.ID, "user", r.user)
 		return fieldErrors(blockName, "This form is out of date. Close it and run the command again.")
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(2500 * time.Millisecond)
-	}
-	work, cancel := context.WithDeadline(ctx, deadline.Add(-ackMargin))
+	work, cancel := ackWork(ctx)
 	defer cancel()
 
 	// The follow-up (the image's Slack copy, the confirmation) needs a

@@ -69,9 +69,9 @@ func (b *Bot) setFavourite(ctx context.Context, r *request, on bool) error {
 		b.notice(ctx, to, replyNew, msgUnavailable)
 		return err
 	}
-	note := mdf("Added to your favourites: `/sticker favs` lists them")
+	note, fav := mdf("Added to your favourites: `/sticker favs` lists them"), starOn
 	if !on {
-		note = mdf("Taken out of your favourites")
+		note, fav = mdf("Taken out of your favourites"), starOff
 	}
 	at := place{pos: state.Pos, total: state.Pos + 1}
 	if q, err := search.ParseQuery(state.Query); err == nil {
@@ -79,7 +79,7 @@ func (b *Bot) setFavourite(ctx context.Context, r *request, on bool) error {
 			at = where
 		}
 	}
-	return b.preview(ctx, to, replyReplace, st, state, at, note)
+	return b.previewStarred(ctx, to, replyReplace, st, state, at, fav, note)
 }
 
 // favsCommand: "/sticker favs [page]" lists the user's favourites.
@@ -216,9 +216,10 @@ type click struct{ keys []string }
 // a sticker, by keys (where the button is: its message, or for the Home
 // tab the person, conversation and time), each with the button's value
 // (which sticker): a person clicking twice before the first click's answer
-// shows gets one sticker. Without a key, or when the database cannot say,
-// it goes ahead. When Slack refused the Send, release lets the user try
-// again.
+// shows gets one sticker (a redelivery of the same click is the router's:
+// firstTime). Without a key (a payload without its message's ts), or
+// when the database cannot say, it goes ahead. When Slack refused the
+// Send, release lets the user try again.
 func (b *Bot) firstClick(ctx context.Context, r *request, keys ...string) (click, bool) {
 	var c click
 	for _, key := range keys {

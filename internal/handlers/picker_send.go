@@ -24,7 +24,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -143,11 +142,7 @@ func (b *Bot) pickerSubmitted(ctx context.Context, r *request) envelope.Ack {
 	if to.channel == "" {
 		return fieldErrors(blockPickerWhere, "Choose where to send it.")
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(2500 * time.Millisecond)
-	}
-	work, cancel := context.WithDeadline(ctx, deadline.Add(-ackMargin))
+	work, cancel := ackWork(ctx)
 	defer cancel()
 	st, err := b.library.Get(work, meta.Pending)
 	if err != nil {

@@ -150,7 +150,11 @@ func (b *Bot) previewButton(ctx context.Context, r *request) (buttonState, reply
 // the preview goes out without it, so Next still leads on to the other
 // matches.
 func (b *Bot) preview(ctx context.Context, to replyTo, mode replyMode, st sticker.Sticker, state buttonState, at place, note md) error {
-	fav := b.starFor(ctx, to.user, st.ID)
+	return b.previewStarred(ctx, to, mode, st, state, at, b.starFor(ctx, to.user, st.ID), note)
+}
+
+// previewStarred is preview with its star known already.
+func (b *Bot) previewStarred(ctx context.Context, to replyTo, mode replyMode, st sticker.Sticker, state buttonState, at place, fav star, note md) error {
 	err := b.showSticker(ctx, &st, func(st sticker.Sticker) error {
 		return b.respond(ctx, to, mode, previewText(st), previewMessage(st, state, at, fav, note))
 	})

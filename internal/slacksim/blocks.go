@@ -3,6 +3,7 @@ package slacksim
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/stickerbot/stickerbot/internal/blockkit"
@@ -80,7 +81,11 @@ func normalizeBlocks(raw json.RawMessage) json.RawMessage {
 
 // MrkdwnTexts returns the text of every mrkdwn text object in a Block Kit
 // JSON value (blocks array, message or view).
-func MrkdwnTexts(blocks json.RawMessage) []string {
+func MrkdwnTexts(blocks json.RawMessage) []string { return Texts(blocks, "mrkdwn") }
+
+// Texts returns the text of every text object of the given types
+// ("mrkdwn", "plain_text") in a Block Kit JSON value.
+func Texts(blocks json.RawMessage, types ...string) []string {
 	var v any
 	if len(blocks) == 0 || json.Unmarshal(blocks, &v) != nil {
 		return nil
@@ -90,7 +95,7 @@ func MrkdwnTexts(blocks json.RawMessage) []string {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if x["type"] == "mrkdwn" {
+			if typ, _ := str(x["type"]); slices.Contains(types, typ) {
 				if t, ok := str(x["text"]); ok {
 					out = append(out, t)
 				}
